@@ -1,0 +1,166 @@
+"""Wire shapes (camelCase) of the core API. Inputs document the bodies; services check the rules."""
+
+from rest_framework import serializers
+
+
+class FieldErrorOutput(serializers.Serializer):
+    field = serializers.CharField(help_text="Dotted path, e.g. payload.price or jsonSchema.type")
+    code = serializers.ChoiceField(
+        choices=[
+            "required",
+            "type",
+            "format",
+            "enum",
+            "minimum",
+            "maximum",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "unknown",
+            "invalid",
+            "limit",
+        ]
+    )
+    message = serializers.CharField()
+
+
+class ErrorOutput(serializers.Serializer):
+    statusCode = serializers.IntegerField()
+    errorCode = serializers.CharField(help_text="Stable PascalCase code; see the README's list.")
+    message = serializers.CharField()
+    errors = FieldErrorOutput(many=True, required=False)
+    refusedId = serializers.UUIDField(
+        required=False, help_text="On a refused interaction POST: where its body is kept."
+    )
+    multipleMatchesFound = serializers.ListField(
+        child=serializers.UUIDField(), required=False, help_text="On 409 MultipleMatches."
+    )
+
+
+class LinkOutput(serializers.Serializer):
+    rel = serializers.ChoiceField(choices=["self", "next"])
+    method = serializers.CharField()
+    href = serializers.URLField()
+
+
+# --- Interaction schemas --------------------------------------------------------------------------
+
+
+class InteractionSchemaCreateInput(serializers.Serializer):
+    id = serializers.CharField(help_text="1-64 letters, digits, '-' or '_'; unique per tenant.")
+    displayName = serializers.CharField()
+    jsonSchema = serializers.JSONField(help_text="A JSON Schema (draft 2020-12) of type object.")
+
+
+class InteractionSchemaSummaryOutput(serializers.Serializer):
+    id = serializers.CharField(source="schema_id")
+    displayName = serializers.CharField(source="display_name")
+
+
+class InteractionSchemaOutput(InteractionSchemaSummaryOutput):
+    jsonSchema = serializers.JSONField(source="json_schema")
+
+
+class SchemaSelfOutput(serializers.Serializer):
+    href = serializers.URLField()
+    created = serializers.DateTimeField()
+
+
+class InteractionSchemaCreatedOutput(serializers.Serializer):
+    id = serializers.CharField()
+    self = SchemaSelfOutput()
+
+
+# --- Interactions ---------------------------------------------------------------------------------
+
+
+class InteractionCreateInput(serializers.Serializer):
+    contactId = serializers.UUIDField()
+    schemaId = serializers.CharField()
+    createdDate = serializers.DateTimeField(
+        required=False, help_text="RFC 3339 with an offset; defaults to the time received."
+    )
+    payload = serializers.JSONField(help_text="An object matching the schema's properties.")
+
+
+class InteractionSelfOutput(serializers.Serializer):
+    contactId = serializers.UUIDField()
+    href = serializers.URLField()
+    created = serializers.DateTimeField(help_text="When the server received it.")
+
+
+class InteractionCreatedOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    self = InteractionSelfOutput()
+    droppedProperties = FieldErrorOutput(many=True)
+
+
+class InteractionOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    contactId = serializers.UUIDField(source="contact_id")
+    schemaId = serializers.CharField(source="schema.schema_id")
+    createdDate = serializers.DateTimeField(source="created_date")
+    payload = serializers.JSONField()
+
+
+class InteractionPageOutput(serializers.Serializer):
+    links = LinkOutput(many=True)
+    items = InteractionOutput(many=True)
+
+
+class RefusedInteractionOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    receivedAt = serializers.DateTimeField(source="received_at")
+    statusCode = serializers.IntegerField(source="status_code")
+    errorCode = serializers.CharField(source="error_code")
+    errors = FieldErrorOutput(many=True)
+    raw = serializers.CharField(help_text="The body exactly as received (UTF-8 text).")
+
+
+# --- Contacts -------------------------------------------------------------------------------------
+
+
+class ContactCreateInput(serializers.Serializer):
+    """Named attributes; any other top-level key is kept as a custom attribute."""
+
+    contactType = serializers.CharField(required=False, max_length=50, allow_blank=True)
+    email = serializers.CharField(required=False, max_length=254, allow_blank=True)
+    mobilePhone = serializers.CharField(required=False, max_length=50, allow_blank=True)
+    externalId = serializers.CharField(required=False, max_length=255, allow_blank=True)
+    firstName = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    lastName = serializers.CharField(required=False, max_length=200, allow_blank=True)
+
+
+class ContactMetaOutput(serializers.Serializer):
+    createdOn = serializers.DateTimeField(source="created_on")
+    modifiedOn = serializers.DateTimeField(source="modified_on")
+
+
+class ContactOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    contactType = serializers.CharField(source="contact_type")
+    attributes = serializers.SerializerMethodField()
+    meta = ContactMetaOutput(source="*")
+    preferences = serializers.SerializerMethodField()
+    consents = serializers.SerializerMethodField()
+
+    def get_attributes(self, contact: object) -> dict[str, object]:
+        named = {
+            "email": getattr(contact, "email", ""),
+            "mobilePhone": getattr(contact, "mobile_phone", ""),
+            "externalId": getattr(contact, "external_id", ""),
+            "firstName": getattr(contact, "first_name", ""),
+            "lastName": getattr(contact, "last_name", ""),
+        }
+        extra = getattr(contact, "extra_attributes", {}) or {}
+        return {**extra, **{key: value for key, value in named.items() if value}}
+
+    def get_preferences(self, contact: object) -> dict[str, object]:
+        return {}
+
+    def get_consents(self, contact: object) -> list[object]:
+        return []
+
+
+class PingOutput(serializers.Serializer):
+    tenant = serializers.CharField()

@@ -1,0 +1,69 @@
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from interactions.demo.sample_data import sample_data_create
+from interactions.models import ApiKey, Tenant
+from interactions.services.tenants import api_key_create, api_key_revoke, tenant_create
+
+DEMO_SLUG = "demo"
+DEMO_KEY_NAME = "demo"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or refresh) the demo tenant with sample data, a new demo API key and an admin "
+        "login, and print them with ready-to-paste curl examples. Safe to run again: it rotates "
+        "the demo key and the admin password."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        tenant = Tenant.objects.filter(slug=DEMO_SLUG).first() or tenant_create(
+            slug=DEMO_SLUG, name="Demo Retailer", timezone_name="Europe/Stockholm"
+        )
+        self.stdout.write("Preparing sample data …")
+        contacts = sample_data_create(tenant=tenant)
+        for old in ApiKey.objects.filter(tenant=tenant, name=DEMO_KEY_NAME, revoked_at__isnull=True):
+            api_key_revoke(api_key=old)
+        _, key = api_key_create(tenant=tenant, name=DEMO_KEY_NAME)
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        admin = user_model.objects.filter(username="admin").first()
+        if admin is None:
+            admin = user_model.objects.create_superuser("admin", "admin@example.com", password)
+        else:
+            admin.set_password(password)
+            admin.save(update_fields=["password"])
+        self._print(options["base_url"].rstrip("/"), key, password, str(contacts[0].pk))
+
+    def _print(self, base: str, key: str, password: str, contact_id: str) -> None:
+        api = f"{base}/api/v2"
+        body = (
+            f'{{"contactId":"{contact_id}","schemaId":"Reuse-Spring-2023",'
+            '"createdDate":"2023-05-23T11:13:42.074Z",'
+            '"payload":{"price":100,"created":"2011-11-03T20:00:11","name":"Reused Item"}}'
+        )
+        lines = [
+            "",
+            "Demo tenant 'demo' is ready.",
+            f"  API key (new on every run): {key}",
+            f"  Admin login:                {base}/admin/  user: admin  password: {password}",
+            f"  API docs:                   {base}/api/docs/",
+            f"  A contact:                  {contact_id}",
+            "",
+            "Try it:",
+            f'  curl -s {api}/interactionschemas -H "apikey: {key}"',
+            f"  curl -s -X POST {api}/interactions -H \"apikey: {key}\" "
+            f"-H 'Content-Type: application/json' -d '{body}'",
+            f'  curl -s "{api}/interactions?contactId={contact_id}&schemaId=Reuse-Spring-2023" '
+            f'-H "apikey: {key}"',
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,54 @@
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+from engage_site.wsgi import application
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return application
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the app with gunicorn. Without REDIS_URL it also runs the periodic jobs in a "
+        "companion process (tasks run in-process); with REDIS_URL run celery worker and beat."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        jobs = None
+        if not settings.REDIS_URL:
+            jobs = subprocess.Popen([sys.executable, "manage.py", "run_periodic_jobs"])  # noqa: S603
+        try:
+            _Server(
+                {
+                    "bind": options["bind"],
+                    "workers": options["workers"],
+                    "threads": options["threads"],
+                    "accesslog": "-",
+                    # Method and path only: a query string is never logged, whatever a client puts in it.
+                    "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+                }
+            ).run()
+        finally:
+            if jobs is not None:
+                jobs.terminate()
+                jobs.wait(timeout=10)

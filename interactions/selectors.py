@@ -1,0 +1,126 @@
+"""Reads. Every selector takes the tenant first and starts from the tenant's rows, and a missing
+row and another tenant's row raise the same not-found error."""
+
+import uuid
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from engage_site.api.exceptions import InvalidRequest
+from interactions import api_keys
+from interactions.exceptions import (
+    ContactNotFound,
+    InteractionNotFound,
+    InteractionSchemaNotFound,
+    RefusedInteractionNotFound,
+)
+from interactions.models import (
+    ApiKey,
+    Contact,
+    Interaction,
+    InteractionSchema,
+    RefusedInteraction,
+    Tenant,
+)
+from interactions.schema_validation import Problem
+
+
+def parse_uuid(value: object, *, field: str) -> uuid.UUID:
+    """``value`` as a UUID; raises InvalidRequest naming ``field`` if it is not one."""
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise InvalidRequest(
+        f"{field} must be a UUID.", errors=[Problem(field, "invalid", "must be a UUID")]
+    )
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    """The active key ``key`` is, with its tenant, or None."""
+    prefix = api_keys.key_prefix(key)
+    if prefix is None:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("tenant")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if api_key is None or not api_keys.key_matches(key, api_key.secret_hash):
+        return None
+    return api_key
+
+
+def contact_get(*, tenant: Tenant, contact_id: uuid.UUID) -> Contact:
+    contact = Contact.objects.filter(tenant=tenant, pk=contact_id).first()
+    if contact is None:
+        raise ContactNotFound()
+    return contact
+
+
+def contact_count(*, tenant: Tenant) -> int:
+    return Contact.objects.filter(tenant=tenant).count()
+
+
+def contact_ids_matching(
+    *, tenant: Tenant, email: str = "", mobile_phone: str = "", external_id: str = "", limit: int = 100
+) -> list[uuid.UUID]:
+    """Ids of the contacts with this email, mobile phone or external id (at most ``limit``)."""
+    contacts = Contact.objects.filter(tenant=tenant)
+    if email:
+        contacts = contacts.filter(email__iexact=email)
+    if mobile_phone:
+        contacts = contacts.filter(mobile_phone=mobile_phone)
+    if external_id:
+        contacts = contacts.filter(external_id=external_id)
+    return list(contacts.order_by("created_on", "id").values_list("id", flat=True)[:limit])
+
+
+def interaction_schema_list(*, tenant: Tenant) -> QuerySet[InteractionSchema]:
+    return InteractionSchema.objects.active().filter(tenant=tenant).order_by("schema_id")
+
+
+def interaction_schema_get(*, tenant: Tenant, schema_id: str) -> InteractionSchema:
+    schema = interaction_schema_list(tenant=tenant).filter(schema_id=schema_id).first()
+    if schema is None:
+        raise InteractionSchemaNotFound()
+    return schema
+
+
+def interaction_get(*, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction:
+    interaction = (
+        Interaction.objects.filter(
+            tenant=tenant, pk=interaction_id, schema__deleted_at__isnull=True
+        )
+        .select_related("schema")
+        .first()
+    )
+    if interaction is None:
+        raise InteractionNotFound()
+    return interaction
+
+
+def interaction_list_page(
+    *,
+    tenant: Tenant,
+    contact: Contact,
+    schema: InteractionSchema,
+    after: tuple[datetime, uuid.UUID] | None,
+    size: int,
+) -> list[Interaction]:
+    """Up to ``size`` interactions, newest ``created_date`` first (ties by id), after a keyset."""
+    interactions = Interaction.objects.filter(tenant=tenant, contact=contact, schema=schema)
+    if after is not None:
+        created, last_id = after
+        interactions = interactions.filter(
+            Q(created_date__lt=created) | Q(created_date=created, id__lt=last_id)
+        )
+    return list(interactions.select_related("schema").order_by("-created_date", "-id")[:size])
+
+
+def refused_interaction_get(*, tenant: Tenant, refused_id: uuid.UUID) -> RefusedInteraction:
+    refused = RefusedInteraction.objects.filter(tenant=tenant, pk=refused_id).first()
+    if refused is None:
+        raise RefusedInteractionNotFound()
+    return refused

@@ -1,0 +1,65 @@
+from typing import Any
+
+from django.db import transaction
+
+from interactions import raw_storage
+from interactions.models import Contact, Interaction, RefusedInteraction, Tenant
+from interactions.registry import contact_erasure_hooks
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    tenant: Tenant,
+    contact_type: str = "Contact",
+    email: str = "",
+    mobile_phone: str = "",
+    external_id: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    extra_attributes: dict[str, Any] | None = None,
+) -> Contact:
+    contact = Contact(
+        tenant=tenant,
+        contact_type=contact_type or "Contact",
+        email=email,
+        mobile_phone=mobile_phone,
+        external_id=external_id,
+        first_name=first_name,
+        last_name=last_name,
+        extra_attributes=extra_attributes or {},
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_erase(*, tenant: Tenant, contact: Contact) -> None:
+    """Erase ``contact`` and everything about it: interactions, refused bodies, raw copies, and
+    whatever other apps keep about it (through ``contact_erasure_hooks``)."""
+    interaction_ids = Interaction.objects.filter(tenant=tenant, contact=contact).values_list(
+        "id", flat=True
+    )
+    refused = RefusedInteraction.objects.filter(tenant=tenant, contact_id=contact.pk)
+    raw_storage.raw_copies_discard(
+        paths=[
+            *(
+                raw_storage.raw_copy_path(
+                    tenant_id=tenant.pk, kind=raw_storage.INTERACTIONS, object_id=interaction_id
+                )
+                for interaction_id in interaction_ids.iterator()
+            ),
+            *(
+                raw_storage.raw_copy_path(
+                    tenant_id=tenant.pk, kind=raw_storage.REFUSED, object_id=refused_id
+                )
+                for refused_id in refused.values_list("id", flat=True).iterator()
+            ),
+        ]
+    )
+    for hook in contact_erasure_hooks:
+        hook(tenant=tenant, contact=contact)
+    refused.delete()
+    Interaction.objects.filter(tenant=tenant, contact=contact).delete()
+    contact.delete()
