@@ -74,10 +74,17 @@ def contact(alice: Persona) -> Any:
     return ContactFactory(tenant=alice.tenant)
 
 
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption(
+        "--run-slow", action="store_true", help="also run slow tests (browser, fault injection)"
+    )
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    if os.environ.get("REDIS_URL"):
-        return
-    skip = pytest.mark.skip(reason="needs REDIS_URL and a real Celery worker (the CI PostgreSQL leg)")
+    skip_worker = pytest.mark.skip(reason="needs REDIS_URL and a real Celery worker")
+    skip_slow = pytest.mark.skip(reason="slow: run with --run-slow (CI's PostgreSQL leg does)")
     for item in items:
-        if "worker" in item.keywords:
-            item.add_marker(skip)
+        if "worker" in item.keywords and not os.environ.get("REDIS_URL"):
+            item.add_marker(skip_worker)
+        if "slow" in item.keywords and not config.getoption("--run-slow"):
+            item.add_marker(skip_slow)
