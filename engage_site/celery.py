@@ -1,8 +1,8 @@
 """The Celery application.
 
-With ``REDIS_URL`` set, tasks go to Redis and run in ``celery worker`` processes, and periodic jobs are
-scheduled by ``celery beat``. Without it, settings make tasks run eagerly in the calling process and
-``manage.py serve`` runs the periodic jobs from a thread (see ``engage_site.scheduler``).
+With ``REDIS_URL`` set, tasks go to Redis and run in ``celery worker`` processes, and periodic
+jobs are scheduled by ``celery beat``. Without it, tasks run eagerly in the calling process and
+``manage.py serve`` runs the periodic jobs in a companion process (``run_periodic_jobs``).
 """
 
 import os

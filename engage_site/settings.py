@@ -1,8 +1,8 @@
 """Settings, read from the environment with embedded defaults.
 
-Without any variable set the app runs on a SQLite file, runs tasks in-process and keeps blobs on local
-disk under ``DATA_DIR``. Production differs only by environment: ``DATABASE_URL``, ``REDIS_URL``,
-``SECRET_KEY`` and the storage variables. ``.env.example`` lists every variable.
+Without any variable set the app runs on a SQLite file, runs tasks in-process and keeps blobs on
+local disk under ``DATA_DIR``. Production differs only by environment: ``DATABASE_URL``,
+``REDIS_URL``, ``SECRET_KEY`` and the storage variables. ``.env.example`` lists every variable.
 """
 
 import secrets
@@ -125,7 +125,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Short timeouts: the rate limiter fails open rather than stalling requests on a dead Redis.
+            # Short timeouts: the rate limiter fails open instead of stalling on a dead Redis.
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
@@ -234,7 +234,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Engage Interactions API",
     "DESCRIPTION": (
-        "Interaction schemas, interactions and contacts, wire-compatible with the Engage API v2/v3. "
+        "Interaction schemas, interactions and contacts, wire-compatible with the Engage API "
+        "v2/v3. "
         "Every route is served under both /api/v2/ and /api/v3/. Routes tagged `extension` go "
         "beyond the original API. Every error has the body described by the `Error` component."
     ),

@@ -11,7 +11,7 @@ class DurableFileSystemStorage(FileSystemStorage):
     """
 
     def _save(self, name: str, content: Any) -> str:
-        saved = super()._save(name, content)
+        saved: str = super()._save(name, content)  # type: ignore[misc]
         with open(self.path(saved), "rb+") as written:
             written.flush()
             os.fsync(written.fileno())

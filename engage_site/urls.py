@@ -16,7 +16,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     *(
-        path(f"api/{version}/", include((api_patterns, "api"), namespace=version), {"version": version})
+        path(
+            f"api/{version}/",
+            include((api_patterns, "api"), namespace=version),
+            {"version": version},
+        )
         for version in API_VERSIONS
     ),
     path("admin/", admin.site.urls),

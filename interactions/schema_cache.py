@@ -6,8 +6,8 @@ out. (The creation time guards against a primary key reused after a rolled-back 
 """
 
 import threading
-from datetime import datetime
 from collections import OrderedDict
+from datetime import datetime
 
 from interactions.models import InteractionSchema
 from interactions.schema_validation import CompiledSchema

@@ -1,4 +1,4 @@
-"""Interaction schemas: the rules a schema document must follow, and validating payloads against one.
+"""Interaction schemas: the rules a schema document must follow, and checking payloads against it.
 
 Pure code (no Django, no database) so it is testable in milliseconds and usable from the API, the
 admin's schema builder and background jobs alike.
@@ -194,7 +194,7 @@ def _check_property(name: str, spec: Any, path: str) -> list[Problem]:
         )
     if name == RESERVED_PRODUCT_SKU and type_name != "string":
         problems.append(
-            Problem(f"{path}.type", "invalid", "must be \"string\": productSku is reserved")
+            Problem(f"{path}.type", "invalid", 'must be "string": productSku is reserved')
         )
     is_string = type_name == "string"
     is_numeric = type_name in ("number", "integer")
@@ -354,7 +354,9 @@ def check_schema_document(document: Any, *, limits: SchemaLimits) -> list[Proble
     return problems
 
 
-def _check_required(document: dict[str, Any], properties: dict[str, Any], path: str) -> list[Problem]:
+def _check_required(
+    document: dict[str, Any], properties: dict[str, Any], path: str
+) -> list[Problem]:
     if "required" not in document:
         return []
     required = document["required"]
@@ -390,13 +392,17 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
-def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterable[ValidationError]:
+def _re2_pattern(
+    validator: Any, pattern: str, instance: Any, schema: Any
+) -> Iterable[ValidationError]:
     if isinstance(instance, str) and not compile_pattern(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 # Draft 2020-12 with RE2 in place of Python's backtracking `re` for "pattern".
-_PropertyValidator = validators.extend(Draft202012Validator, validators={"pattern": _re2_pattern})
+_PropertyValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, validators={"pattern": _re2_pattern}
+)
 _FORMAT_CHECKER = _format_checker()
 
 
@@ -407,7 +413,7 @@ def _describe(keyword: str, spec: Mapping[str, Any]) -> str:
     if keyword == "format":
         return f"must be {FORMAT_DESCRIPTIONS.get(str(value), value)}"
     if keyword == "enum":
-        return "must be one of " + ", ".join(json.dumps(option) for option in value)
+        return "must be one of " + ", ".join(json.dumps(option) for option in value or ())
     if keyword == "minimum":
         return f"must be at least {value}"
     if keyword == "exclusiveMinimum":
@@ -434,7 +440,7 @@ class _PropertyCheck:
         errors = list(self.validator.iter_errors(value))
         if not errors:
             return None
-        # The type is the most useful thing to hear about; after it, the order keywords were written.
+        # The type is the most useful thing to hear about; then keywords in a stable order.
         error = min(errors, key=lambda e: (e.validator != "type", str(e.validator)))
         keyword = str(error.validator)
         return Problem(field, _KEYWORD_CODES.get(keyword, "invalid"), _describe(keyword, self.spec))

@@ -64,7 +64,12 @@ def contact_count(*, tenant: Tenant) -> int:
 
 
 def contact_ids_matching(
-    *, tenant: Tenant, email: str = "", mobile_phone: str = "", external_id: str = "", limit: int = 100
+    *,
+    tenant: Tenant,
+    email: str = "",
+    mobile_phone: str = "",
+    external_id: str = "",
+    limit: int = 100,
 ) -> list[uuid.UUID]:
     """Ids of the contacts with this email, mobile phone or external id (at most ``limit``)."""
     contacts = Contact.objects.filter(tenant=tenant)

@@ -5,6 +5,9 @@ objects. Tests use the real database, the real HTTP stack and, where marked, a r
 """
 
 import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,3 +91,69 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip_worker)
         if "slow" in item.keywords and not config.getoption("--run-slow"):
             item.add_marker(skip_slow)
+
+
+def _database_url(settings_dict: dict[str, Any]) -> str:
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    return (
+        f"postgres://{credentials}{settings_dict.get('HOST') or '127.0.0.1'}:"
+        f"{settings_dict.get('PORT') or 5432}/{settings_dict['NAME']}"
+    )
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Any:
+    """A real `celery worker` process on the test database and the configured Redis."""
+    from django.db import connection
+
+    from engage_site.celery import app
+
+    with django_db_blocker.unblock():
+        database_url = _database_url(connection.settings_dict)
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url}
+    node = f"tests-{os.getpid()}@localhost"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "engage_site",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                node,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[node], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_until(condition: Any, *, timeout: float = 10.0, interval: float = 0.1) -> None:
+    """Wait for something asynchronous; fails the test when it has not happened by ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {condition.__doc__ or condition}")
+        time.sleep(interval)

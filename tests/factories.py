@@ -9,7 +9,11 @@ import factory
 from django.utils import timezone
 
 from interactions.models import Contact, Interaction, InteractionSchema, Tenant
-from interactions.services.interactions import InteractionDraft, interaction_check, interaction_create
+from interactions.services.interactions import (
+    InteractionDraft,
+    interaction_check,
+    interaction_create,
+)
 from interactions.services.schemas import interaction_schema_create
 
 

@@ -1,8 +1,8 @@
 """The one error format of the API, and the handler that gives every error that shape.
 
 Every 4xx and 5xx answer is ``{"statusCode", "errorCode", "message", "errors"?, ...}``. Domain code
-raises subclasses of :class:`ApiError`; the handler also turns DRF's and Django's own exceptions into
-the same shape, so no answer escapes in another format.
+raises subclasses of :class:`ApiError`; the handler also turns DRF's and Django's own exceptions
+into the same shape, so no answer escapes in another format.
 """
 
 import logging
@@ -128,7 +128,7 @@ def _from_drf(exc: drf.APIException) -> ApiError:
         message = str(exc.detail) if isinstance(exc, drf.AuthenticationFailed) else None
         return Unauthorized(message)
     if isinstance(exc, drf.Throttled):
-        wait = max(1, round(exc.wait or 1))
+        wait = max(1, round(getattr(exc, "wait", None) or 1))
         return TooManyRequests(headers={"Retry-After": str(wait)})
     if isinstance(exc, drf.UnsupportedMediaType):
         return UnsupportedMediaType()

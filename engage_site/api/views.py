@@ -1,9 +1,11 @@
 """The base class of every tenant API view: authentication, limits and body rules in one place."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -28,13 +30,14 @@ _BODY_METHODS = ("POST", "PUT", "PATCH")
 class JsonOnlyNegotiation(BaseContentNegotiation):
     """Always JSON, whatever Accept says: clients that send Accept: */* or text/plain still work."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
-        return parsers[0]
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], str(renderers[0].media_type)
+        renderer = next(iter(renderers))
+        return renderer, str(renderer.media_type)
 
 
 def _is_json_media_type(content_type: str) -> bool:
@@ -94,7 +97,9 @@ class TenantApiView(APIView):
         if len(key) > MAX_KEY_LENGTH:
             raise InvalidRequest(
                 errors=[
-                    Problem("Idempotency-Key", "limit", f"must be at most {MAX_KEY_LENGTH} characters")
+                    Problem(
+                        "Idempotency-Key", "limit", f"must be at most {MAX_KEY_LENGTH} characters"
+                    )
                 ]
             )
         match = self.request.resolver_match

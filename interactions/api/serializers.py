@@ -28,7 +28,8 @@ class ErrorOutput(serializers.Serializer):
     statusCode = serializers.IntegerField()
     errorCode = serializers.CharField(help_text="Stable PascalCase code; see the README's list.")
     message = serializers.CharField()
-    errors = FieldErrorOutput(many=True, required=False)
+    # A field, not Serializer.errors: the serializer metaclass moves fields off the class.
+    errors = FieldErrorOutput(many=True, required=False)  # type: ignore[assignment]
     refusedId = serializers.UUIDField(
         required=False, help_text="On a refused interaction POST: where its body is kept."
     )
@@ -113,7 +114,7 @@ class RefusedInteractionOutput(serializers.Serializer):
     receivedAt = serializers.DateTimeField(source="received_at")
     statusCode = serializers.IntegerField(source="status_code")
     errorCode = serializers.CharField(source="error_code")
-    errors = FieldErrorOutput(many=True)
+    errors = FieldErrorOutput(many=True)  # type: ignore[assignment]
     raw = serializers.CharField(help_text="The body exactly as received (UTF-8 text).")
 
 

@@ -139,9 +139,7 @@ class InteractionSchemaDetailApi(TenantApiView):
         schema = interaction_schema_get(tenant=self.tenant, schema_id=schema_id)
         return Response(InteractionSchemaOutput(schema).data)
 
-    @extend_schema(
-        operation_id="interactionschemas_delete", responses={204: None, **errors(404)}
-    )
+    @extend_schema(operation_id="interactionschemas_delete", responses={204: None, **errors(404)})
     def delete(self, request: Request, version: str, schema_id: str) -> Response:
         interaction_schema_delete(tenant=self.tenant, schema_id=schema_id)
         return Response(status=204)
@@ -246,7 +244,9 @@ class InteractionCollectionApi(TenantApiView):
         responses={204: None, **errors(400, 404)},
     )
     def delete(self, request: Request, version: str) -> Response:
-        interaction_id = parse_uuid(_required_query(request, "interactionId"), field="interactionId")
+        interaction_id = parse_uuid(
+            _required_query(request, "interactionId"), field="interactionId"
+        )
         interaction = interaction_get(tenant=self.tenant, interaction_id=interaction_id)
         interaction_delete(tenant=self.tenant, interaction=interaction)
         return Response(status=204)
@@ -355,7 +355,9 @@ class ContactCollectionApi(TenantApiView):
                 contact = contact_create(
                     tenant=self.tenant,
                     extra_attributes=extra,
-                    **{_NAMED_ATTRIBUTES[key]: value for key, value in named.validated_data.items()},
+                    **{
+                        _NAMED_ATTRIBUTES[key]: value for key, value in named.validated_data.items()
+                    },
                 )
                 body = ContactOutput(contact).data
                 guard.complete(201, body)
@@ -363,9 +365,13 @@ class ContactCollectionApi(TenantApiView):
 
 
 class ContactDetailApi(TenantApiView):
-    @extend_schema(operation_id="contacts_retrieve", responses={200: ContactOutput, **errors(400, 404)})
+    @extend_schema(
+        operation_id="contacts_retrieve", responses={200: ContactOutput, **errors(400, 404)}
+    )
     def get(self, request: Request, version: str, contact_id: str) -> Response:
-        contact = contact_get(tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId"))
+        contact = contact_get(
+            tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId")
+        )
         return Response(ContactOutput(contact).data)
 
     @extend_schema(
@@ -374,7 +380,9 @@ class ContactDetailApi(TenantApiView):
         responses={204: None, **errors(400, 404)},
     )
     def delete(self, request: Request, version: str, contact_id: str) -> Response:
-        contact = contact_get(tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId"))
+        contact = contact_get(
+            tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId")
+        )
         contact_erase(tenant=self.tenant, contact=contact)
         return Response(status=204)
 
@@ -404,7 +412,11 @@ class ContactIdLookupApi(TenantApiView):
         if len(given) != 1:
             raise InvalidRequest(
                 "Give exactly one of email, mobilePhone, externalId.",
-                errors=[Problem("email", "required", "give exactly one of email, mobilePhone, externalId")],
+                errors=[
+                    Problem(
+                        "email", "required", "give exactly one of email, mobilePhone, externalId"
+                    )
+                ],
             )
         ids = contact_ids_matching(
             tenant=self.tenant,
@@ -428,4 +440,3 @@ class PingApi(TenantApiView):
     )
     def get(self, request: Request, version: str) -> Response:
         return Response({"tenant": self.tenant.slug})
-

@@ -3,12 +3,17 @@
 import json
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from interactions.models import Contact, Tenant
 from interactions.services.contacts import contact_create
-from interactions.services.interactions import InteractionDraft, interaction_check, interaction_create
+from interactions.services.interactions import (
+    InteractionDraft,
+    interaction_check,
+    interaction_create,
+)
 from interactions.services.schemas import interaction_schema_create
 
 # The example schema of the Engage documentation, as published.
@@ -53,11 +58,21 @@ REVIEW_SCHEMA = {
                 "showInContactCard": True,
                 "addToSegmentation": True,
             },
-            "title": {"type": "string", "maxLength": 200, "displayName": "Title", "sortOrder": 2,
-                      "showInContactCard": True},
+            "title": {
+                "type": "string",
+                "maxLength": 200,
+                "displayName": "Title",
+                "sortOrder": 2,
+                "showInContactCard": True,
+            },
             "text": {"type": "string", "displayName": "Review text", "sortOrder": 3},
-            "recommends": {"type": "boolean", "displayName": "Recommends", "sortOrder": 4,
-                           "showInContactCard": True, "addToSegmentation": True},
+            "recommends": {
+                "type": "boolean",
+                "displayName": "Recommends",
+                "sortOrder": 4,
+                "showInContactCard": True,
+                "addToSegmentation": True,
+            },
         },
         "required": ["productSku", "rating"],
     },
@@ -69,21 +84,46 @@ REPAIR_SCHEMA = {
     "jsonSchema": {
         "type": "object",
         "properties": {
-            "item": {"type": "string", "displayName": "Item", "sortOrder": 0, "showInContactCard": True},
-            "cost": {"type": "number", "minimum": 0, "displayName": "Cost", "sortOrder": 1,
-                     "showInContactCard": True},
-            "repairedOn": {"type": "string", "format": "date", "displayName": "Repaired on",
-                           "sortOrder": 2, "showInContactCard": True},
-            "store": {"type": "string", "enum": ["Stockholm", "Göteborg", "Malmö"],
-                      "displayName": "Store", "sortOrder": 3, "addToSegmentation": True},
+            "item": {
+                "type": "string",
+                "displayName": "Item",
+                "sortOrder": 0,
+                "showInContactCard": True,
+            },
+            "cost": {
+                "type": "number",
+                "minimum": 0,
+                "displayName": "Cost",
+                "sortOrder": 1,
+                "showInContactCard": True,
+            },
+            "repairedOn": {
+                "type": "string",
+                "format": "date",
+                "displayName": "Repaired on",
+                "sortOrder": 2,
+                "showInContactCard": True,
+            },
+            "store": {
+                "type": "string",
+                "enum": ["Stockholm", "Göteborg", "Malmö"],
+                "displayName": "Store",
+                "sortOrder": 3,
+                "addToSegmentation": True,
+            },
         },
         "required": ["item"],
     },
 }
 
 SAMPLE_SCHEMAS = (REUSE_SCHEMA, REVIEW_SCHEMA, REPAIR_SCHEMA)
-SAMPLE_CONTACTS = (
-    {"first_name": "Astrid", "last_name": "Lind", "email": "astrid@example.com", "contact_type": "Member"},
+SAMPLE_CONTACTS: tuple[dict[str, Any], ...] = (
+    {
+        "first_name": "Astrid",
+        "last_name": "Lind",
+        "email": "astrid@example.com",
+        "contact_type": "Member",
+    },
     {"first_name": "Bo", "last_name": "Ek", "email": "bo@example.com", "contact_type": "Member"},
     {"first_name": "Cecilia", "last_name": "Berg", "email": "cecilia@example.com"},
 )
@@ -92,12 +132,33 @@ SAMPLE_CONTACTS = (
 def _payloads(rng: random.Random, when: datetime) -> list[tuple[str, dict[str, object]]]:
     sku = f"SKU-{rng.randint(1000, 9999)}"
     return [
-        ("Reuse-Spring-2023", {"price": rng.choice([100, 250, 400]), "name": "Reused jacket",
-                               "created": when.isoformat(timespec="seconds")}),
-        ("product-review", {"productSku": sku, "rating": rng.randint(1, 5),
-                            "title": "Fits well", "text": "Warm and light.", "recommends": True}),
-        ("repair", {"item": "Zip", "cost": 149.5, "repairedOn": when.date().isoformat(),
-                    "store": rng.choice(["Stockholm", "Göteborg", "Malmö"])}),
+        (
+            "Reuse-Spring-2023",
+            {
+                "price": rng.choice([100, 250, 400]),
+                "name": "Reused jacket",
+                "created": when.isoformat(timespec="seconds"),
+            },
+        ),
+        (
+            "product-review",
+            {
+                "productSku": sku,
+                "rating": rng.randint(1, 5),
+                "title": "Fits well",
+                "text": "Warm and light.",
+                "recommends": True,
+            },
+        ),
+        (
+            "repair",
+            {
+                "item": "Zip",
+                "cost": 149.5,
+                "repairedOn": when.date().isoformat(),
+                "store": rng.choice(["Stockholm", "Göteborg", "Malmö"]),
+            },
+        ),
     ]
 
 

@@ -13,7 +13,7 @@ class IdempotencyRecord(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    # SHA-256 of the method, route and canonical JSON body: the same key with another request is 422.
+    # SHA-256 of method, route and canonical JSON body: the same key with another request is 422.
     fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -22,7 +22,9 @@ class Interaction(models.Model):
     schema = models.ForeignKey(
         InteractionSchema, on_delete=models.CASCADE, related_name="interactions"
     )
-    created_date = models.DateTimeField(help_text="When it happened (from the client or defaulted).")
+    created_date = models.DateTimeField(
+        help_text="When it happened (from the client or defaulted)."
+    )
     received_at = models.DateTimeField(default=timezone.now, help_text="When the server got it.")
     payload = models.JSONField(default=dict)
     dropped_properties = models.JSONField(default=list, blank=True)
@@ -30,7 +32,7 @@ class Interaction(models.Model):
     class Meta:
         ordering = ["-created_date", "-id"]
         indexes = [
-            # GET interactions?contactId=&schemaId= pages by keyset on (created_date, id), newest first.
+            # GET interactions?contactId=&schemaId=: keyset pages, newest created_date first.
             models.Index(
                 fields=["contact", "schema", "-created_date", "-id"], name="interaction_listing"
             ),

@@ -84,7 +84,9 @@ def idempotency_claim(
         if existing.fingerprint != fingerprint:
             raise IdempotencyKeyReused()
         if existing.state == IdempotencyRecord.State.COMPLETED:
-            return StoredResponse(status=existing.response_status or 200, body=existing.response_body)
+            return StoredResponse(
+                status=existing.response_status or 200, body=existing.response_body
+            )
         if existing.lease_expires_at > now:
             raise IdempotencyKeyInFlight(headers={"Retry-After": "1"})
         # The first request's process died mid-way: nothing of it was committed, so take over.

@@ -33,5 +33,7 @@ def retention_purge() -> dict[str, int]:
             )
             RefusedInteraction.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
         refused_deleted += len(batch)
-    idempotency_deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
+    idempotency_deleted, _ = IdempotencyRecord.objects.filter(
+        expires_at__lte=timezone.now()
+    ).delete()
     return {"refused": refused_deleted, "idempotency": idempotency_deleted}

@@ -41,16 +41,16 @@ def interaction_schema_problems(
     if schema_id is None:
         problems.append(Problem("id", "required", "is required"))
     elif not isinstance(schema_id, str) or not SCHEMA_ID.fullmatch(schema_id):
-        problems.append(
-            Problem("id", "invalid", "must be 1 to 64 letters, digits, '-' or '_'")
-        )
+        problems.append(Problem("id", "invalid", "must be 1 to 64 letters, digits, '-' or '_'"))
     if display_name is None:
         problems.append(Problem("displayName", "required", "is required"))
     elif not isinstance(display_name, str) or not display_name.strip():
         problems.append(Problem("displayName", "type", "must be a non-empty string"))
     elif len(display_name) > MAX_DISPLAY_NAME_LENGTH:
         problems.append(
-            Problem("displayName", "maxLength", f"must be at most {MAX_DISPLAY_NAME_LENGTH} characters")
+            Problem(
+                "displayName", "maxLength", f"must be at most {MAX_DISPLAY_NAME_LENGTH} characters"
+            )
         )
     if json_schema is None:
         problems.append(Problem("jsonSchema", "required", "is required"))
@@ -125,7 +125,9 @@ def deleted_schema_purge(*, schema: InteractionSchema) -> int:
     while True:
         with transaction.atomic():
             ids = list(
-                Interaction.objects.filter(schema=schema).values_list("id", flat=True)[:_PURGE_BATCH]
+                Interaction.objects.filter(schema=schema).values_list("id", flat=True)[
+                    :_PURGE_BATCH
+                ]
             )
             if not ids:
                 InteractionSchema.objects.filter(pk=schema.pk, deleted_at__isnull=False).delete()

@@ -12,7 +12,9 @@ from interactions.formats import parse_rfc3339
         ("2018-11-13T20:20:39+00:00", datetime(2018, 11, 13, 20, 20, 39, tzinfo=UTC)),
         (
             "2018-11-13t20:20:39.123456789-05:30",
-            datetime(2018, 11, 13, 20, 20, 39, 123456, tzinfo=timezone(-timedelta(hours=5, minutes=30))),
+            datetime(
+                2018, 11, 13, 20, 20, 39, 123456, tzinfo=timezone(-timedelta(hours=5, minutes=30))
+            ),
         ),
     ],
 )

@@ -45,7 +45,11 @@ class TestSchemaDocuments:
             ({"type": "array", "properties": {}}, [("jsonSchema.type", "invalid")]),
             ({"type": "object"}, [("jsonSchema.properties", "required")]),
             (
-                {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": {}},
+                {
+                    "$schema": "http://json-schema.org/draft-07/schema#",
+                    "type": "object",
+                    "properties": {},
+                },
                 [("jsonSchema.$schema", "invalid")],
             ),
             ({"type": "object", "properties": {}, "$ref": "#"}, [("jsonSchema.$ref", "unknown")]),
@@ -67,10 +71,19 @@ class TestSchemaDocuments:
             ({"type": "object"}, [("jsonSchema.properties.p.type", "invalid")]),
             ({"type": "array"}, [("jsonSchema.properties.p.type", "invalid")]),
             ({"type": ["string", "null"]}, [("jsonSchema.properties.p.type", "invalid")]),
-            ({"type": "integer", "format": "email"}, [("jsonSchema.properties.p.format", "invalid")]),
-            ({"type": "string", "format": "hostname"}, [("jsonSchema.properties.p.format", "invalid")]),
+            (
+                {"type": "integer", "format": "email"},
+                [("jsonSchema.properties.p.format", "invalid")],
+            ),
+            (
+                {"type": "string", "format": "hostname"},
+                [("jsonSchema.properties.p.format", "invalid")],
+            ),
             ({"type": "string", "minimum": 1}, [("jsonSchema.properties.p.minimum", "invalid")]),
-            ({"type": "integer", "maxLength": 1}, [("jsonSchema.properties.p.maxLength", "invalid")]),
+            (
+                {"type": "integer", "maxLength": 1},
+                [("jsonSchema.properties.p.maxLength", "invalid")],
+            ),
             ({"type": "integer", "minimum": "1"}, [("jsonSchema.properties.p.minimum", "type")]),
             ({"type": "string", "minLength": -1}, [("jsonSchema.properties.p.minLength", "type")]),
             ({"type": "string", "enum": []}, [("jsonSchema.properties.p.enum", "type")]),
@@ -78,10 +91,18 @@ class TestSchemaDocuments:
             ({"type": "string", "enum": ["a", "a"]}, [("jsonSchema.properties.p.enum", "invalid")]),
             ({"type": "string", "$ref": "#/x"}, [("jsonSchema.properties.p.$ref", "unknown")]),
             ({"type": "string", "items": {}}, [("jsonSchema.properties.p.items", "unknown")]),
-            ({"type": "string", "showInContactCard": "yes"},
-             [("jsonSchema.properties.p.showInContactCard", "type")]),
-            ({"type": "string", "sortOrder": "first"}, [("jsonSchema.properties.p.sortOrder", "type")]),
-            ({"type": "string", "displayName": 3}, [("jsonSchema.properties.p.displayName", "type")]),
+            (
+                {"type": "string", "showInContactCard": "yes"},
+                [("jsonSchema.properties.p.showInContactCard", "type")],
+            ),
+            (
+                {"type": "string", "sortOrder": "first"},
+                [("jsonSchema.properties.p.sortOrder", "type")],
+            ),
+            (
+                {"type": "string", "displayName": 3},
+                [("jsonSchema.properties.p.displayName", "type")],
+            ),
         ],
     )
     def test_it_names_each_broken_property_rule(self, spec: dict, expected: list) -> None:
@@ -90,7 +111,12 @@ class TestSchemaDocuments:
     def test_it_accepts_display_keywords_as_strings_or_json_values(self) -> None:
         document = schema_with(
             a={"type": "string", "showInContactCard": "true", "sortOrder": "2"},
-            b={"type": "string", "showInContactCard": False, "sortOrder": 1, "addToSegmentation": "false"},
+            b={
+                "type": "string",
+                "showInContactCard": False,
+                "sortOrder": 1,
+                "addToSegmentation": "false",
+            },
         )
         assert check_schema_document(document, limits=LIMITS) == []
         described = describe_properties(document)
@@ -139,15 +165,26 @@ class TestHostileSchemas:
             {"type": "object", "properties": {"p": {"$ref": "file:///etc/passwd"}}},
             {"$id": "https://evil.example/", "type": "object", "properties": {}},
             {"type": "object", "properties": {"p": {"type": "string", "$id": "file:///etc/"}}},
-            {"type": "object", "properties": {}, "$defs": {"a": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"},
+            {
+                "type": "object",
+                "properties": {},
+                "$defs": {"a": {"$ref": "#/$defs/a"}},
+                "$ref": "#/$defs/a",
+            },
             {"type": "object", "properties": {"p": {"$dynamicRef": "#meta"}}},
             {"type": "object", "properties": {"p": {"type": "string", "pattern": "(a+)+\\1$"}}},
             {"type": "object", "properties": {"p": {"type": "string", "pattern": "(?=a)a"}}},
             {"type": "object", "properties": {"p": {"type": "string", "pattern": "(?<!a)b"}}},
             {"type": "object", "properties": {"p": {"type": "string", "pattern": "a" * 2000}}},
-            {"type": "object", "properties": {"p": {"type": "string", "pattern": "((a{1000}){1000}){1000}"}}},
+            {
+                "type": "object",
+                "properties": {"p": {"type": "string", "pattern": "((a{1000}){1000}){1000}"}},
+            },
             {"type": "object", "properties": {"p": {"type": "object", "properties": {"q": {}}}}},
-            {"type": "object", "properties": {"p": {"type": "string", "unevaluatedProperties": False}}},
+            {
+                "type": "object",
+                "properties": {"p": {"type": "string", "unevaluatedProperties": False}},
+            },
             {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(5000)}},
             {"type": "object", "properties": {"p": {"type": "string", "description": "x" * 70000}}},
         ],
@@ -185,8 +222,14 @@ class TestPayloads:
     )
 
     def test_it_keeps_matching_properties(self) -> None:
-        payload = {"price": 100, "created": "2018-11-13T20:20:39+00:00", "name": "Ada", "ok": True,
-                   "ratio": 0.5, "size": "M"}
+        payload = {
+            "price": 100,
+            "created": "2018-11-13T20:20:39+00:00",
+            "name": "Ada",
+            "ok": True,
+            "ratio": 0.5,
+            "size": "M",
+        }
         split = self.compiled.split(payload)
         assert split.kept == payload
         assert split.dropped == split.violations == []
@@ -199,10 +242,18 @@ class TestPayloads:
             ("price", True, "type", "must be an integer"),
             ("price", -1, "minimum", "must be at least 0"),
             ("price", 1000, "maximum", "must be less than 1000"),
-            ("created", "2011-11-03T20:00:11", "format",
-             "must be an RFC 3339 date-time with an offset, like 2018-11-13T20:20:39+00:00"),
-            ("created", "2011-02-30T20:00:11Z", "format",
-             "must be an RFC 3339 date-time with an offset, like 2018-11-13T20:20:39+00:00"),
+            (
+                "created",
+                "2011-11-03T20:00:11",
+                "format",
+                "must be an RFC 3339 date-time with an offset, like 2018-11-13T20:20:39+00:00",
+            ),
+            (
+                "created",
+                "2011-02-30T20:00:11Z",
+                "format",
+                "must be an RFC 3339 date-time with an offset, like 2018-11-13T20:20:39+00:00",
+            ),
             ("size", "XL", "enum", 'must be one of "S", "M"'),
             ("ok", "true", "type", "must be a boolean"),
             ("ratio", None, "type", "must be a number"),

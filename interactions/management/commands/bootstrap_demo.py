@@ -30,7 +30,9 @@ class Command(BaseCommand):
         )
         self.stdout.write("Preparing sample data …")
         contacts = sample_data_create(tenant=tenant)
-        for old in ApiKey.objects.filter(tenant=tenant, name=DEMO_KEY_NAME, revoked_at__isnull=True):
+        for old in ApiKey.objects.filter(
+            tenant=tenant, name=DEMO_KEY_NAME, revoked_at__isnull=True
+        ):
             api_key_revoke(api_key=old)
         _, key = api_key_create(tenant=tenant, name=DEMO_KEY_NAME)
         password = secrets.token_urlsafe(12)
@@ -60,7 +62,7 @@ class Command(BaseCommand):
             "",
             "Try it:",
             f'  curl -s {api}/interactionschemas -H "apikey: {key}"',
-            f"  curl -s -X POST {api}/interactions -H \"apikey: {key}\" "
+            f'  curl -s -X POST {api}/interactions -H "apikey: {key}" '
             f"-H 'Content-Type: application/json' -d '{body}'",
             f'  curl -s "{api}/interactions?contactId={contact_id}&schemaId=Reuse-Spring-2023" '
             f'-H "apikey: {key}"',

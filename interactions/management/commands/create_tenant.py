@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="Short unique name: letters, digits, '-' and '_'.")
         parser.add_argument("--name", default="", help="Display name (default: the slug).")
-        parser.add_argument("--timezone", default="UTC", help="Display time zone, e.g. Europe/Stockholm.")
+        parser.add_argument(
+            "--timezone", default="UTC", help="Display time zone, e.g. Europe/Stockholm."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs of CELERY_BEAT_SCHEDULE in this process, for installs without Redis. "
+        "Run the periodic jobs of CELERY_BEAT_SCHEDULE in this process, for installs without "
+        "Redis. "
         "With Redis, run `celery beat` and `celery worker` instead."
     )
 
@@ -25,9 +26,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        beat_schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
         schedule = {
-            name: entry["schedule"].total_seconds()
-            for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+            name: entry["schedule"].total_seconds() for name, entry in beat_schedule.items()
         }
         due = dict.fromkeys(schedule, time.monotonic())
         self.stdout.write(f"Running periodic jobs: {', '.join(schedule)}")
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 if now < due[name]:
                     continue
                 due[name] = now + interval
-                task = current_app.tasks[settings.CELERY_BEAT_SCHEDULE[name]["task"]]
+                task = current_app.tasks[beat_schedule[name]["task"]]
                 try:
                     task.apply(throw=True)
                 except Exception:

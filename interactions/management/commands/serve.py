@@ -9,7 +9,7 @@ from gunicorn.app.base import BaseApplication
 from engage_site.wsgi import application
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         jobs = None
         if not settings.REDIS_URL:
-            jobs = subprocess.Popen([sys.executable, "manage.py", "run_periodic_jobs"])  # noqa: S603
+            jobs = subprocess.Popen([sys.executable, "manage.py", "run_periodic_jobs"])
         try:
             _Server(
                 {
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                     "workers": options["workers"],
                     "threads": options["threads"],
                     "accesslog": "-",
-                    # Method and path only: a query string is never logged, whatever a client puts in it.
+                    # Method and path only: a query string is never logged, whatever it holds.
                     "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
                 }
             ).run()

@@ -55,7 +55,9 @@ def test_the_documented_interaction_is_refused_for_its_unparseable_created_date(
             {
                 "field": "createdDate",
                 "code": "format",
-                "message": "must be an RFC 3339 date-time with an offset, like 2023-05-23T11:13:42.074Z",
+                "message": (
+                    "must be an RFC 3339 date-time with an offset, like 2023-05-23T11:13:42.074Z"
+                ),
             }
         ],
         "refusedId": refused_id,
@@ -91,7 +93,9 @@ def test_with_a_valid_created_date_the_mismatching_property_is_dropped_but_kept_
             {
                 "field": "payload.created",
                 "code": "format",
-                "message": "must be an RFC 3339 date-time with an offset, like 2018-11-13T20:20:39+00:00",
+                "message": (
+                    "must be an RFC 3339 date-time with an offset, like 2018-11-13T20:20:39+00:00"
+                ),
             }
         ],
     }
