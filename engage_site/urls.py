@@ -26,5 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "engage_site.errors.bad_request"
+handler403 = "engage_site.errors.permission_denied"
 handler404 = "engage_site.errors.page_not_found"
 handler500 = "engage_site.errors.server_error"

@@ -48,7 +48,7 @@ def _contact_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, l
         contact_id = None
     if contact_id is None:
         return None, [Problem("contactId", "invalid", "must be a UUID")]
-    contact = Contact.objects.filter(tenant=tenant, pk=contact_id).first()
+    contact = Contact.objects.filter(tenant=tenant, pk=contact_id).only("id", "tenant_id").first()
     return (contact or contact_id), []
 
 
@@ -58,7 +58,13 @@ def _schema_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, li
         return None, [Problem("schemaId", "required", "is required")]
     if not isinstance(value, str) or not value:
         return None, [Problem("schemaId", "type", "must be a non-empty string")]
-    schema = InteractionSchema.objects.active().filter(tenant=tenant, schema_id=value).first()
+    # The document is read only when its compiled validator is not cached yet.
+    schema = (
+        InteractionSchema.objects.active()
+        .filter(tenant=tenant, schema_id=value)
+        .defer("json_schema_text")
+        .first()
+    )
     return (schema or value), []
 
 
@@ -122,7 +128,9 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     )
 
 
-@transaction.atomic
+# No savepoint when nested: callers commit the interaction with other rows (the idempotent response)
+# and roll back all of them together.
+@transaction.atomic(savepoint=False)
 def interaction_create(
     *, tenant: Tenant, draft: InteractionDraft, body: bytes, received_at: datetime
 ) -> Interaction:
