@@ -102,10 +102,18 @@ def idempotency_claim(
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any) -> None:
-    """Store the response; call inside the transaction that commits the request's effect."""
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.COMPLETED, response_status=status, response_body=body
-    )
+    """Store the response; call inside the transaction that commits the request's effect.
+
+    Raises IdempotencyKeyInFlight, rolling that transaction back, when this request's lease ran
+    out and a retry took the key over: then the retry's effect is the one that counts.
+    """
+    completed = IdempotencyRecord.objects.filter(
+        pk=record.pk,
+        state=IdempotencyRecord.State.IN_FLIGHT,
+        lease_expires_at=record.lease_expires_at,
+    ).update(state=IdempotencyRecord.State.COMPLETED, response_status=status, response_body=body)
+    if not completed:
+        raise IdempotencyKeyInFlight(headers={"Retry-After": "1"})
 
 
 def idempotency_release(*, record: IdempotencyRecord) -> None:
