@@ -7,7 +7,7 @@ import re
 _KEY = re.compile(r"\bek_[A-Za-z0-9]{8}\.[A-Za-z0-9_-]{8,}")
 _HEADER = re.compile(
     r"(?i)((?:apikey|x-api-key|authorization|HTTP_APIKEY|HTTP_X_API_KEY|HTTP_AUTHORIZATION)"
-    r"['\"]?\s*[:=]\s*['\"]?)(?:Bearer\s+)?[^\s'\",}]+"
+    r"['\"]?\s*[:=]\s*['\"]?)(?:Bearer\s+)?[^\s'\",}&]+"
 )
 REDACTED = "[redacted]"
 

@@ -10,6 +10,7 @@ URL or reads a file, and patterns are compiled with RE2, which runs in linear ti
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ RESERVED_PRODUCT_SKU = "productSku"
 MAX_PROPERTY_NAME_LENGTH = 128
 MAX_PATTERN_LENGTH = 1000
 MAX_ENUM_VALUES = 1000
+SCHEMA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Codes for dropped properties and refusals; the wire contract documents this set.
 _KEYWORD_CODES = {
@@ -107,6 +109,11 @@ class PayloadSplit:
 
 
 # --- Reading display keywords, which arrive as strings ("true", "0") or as JSON values -----------
+
+
+def is_schema_id(value: Any) -> bool:
+    """Whether ``value`` can be a schema id: 1-64 letters, digits, '-' or '_' (case-sensitive)."""
+    return isinstance(value, str) and SCHEMA_ID.fullmatch(value) is not None
 
 
 def read_flag(value: Any) -> bool | None:

@@ -22,7 +22,7 @@ from interactions.models import (
     RefusedInteraction,
     Tenant,
 )
-from interactions.schema_validation import Problem
+from interactions.schema_validation import Problem, is_schema_id
 
 
 def parse_uuid(value: object, *, field: str) -> uuid.UUID:
@@ -72,6 +72,8 @@ def contact_ids_matching(
     limit: int = 100,
 ) -> list[uuid.UUID]:
     """Ids of the contacts with this email, mobile phone or external id (at most ``limit``)."""
+    if "\x00" in email + mobile_phone + external_id:
+        return []  # no stored value has a NUL, and PostgreSQL can't compare one
     contacts = Contact.objects.filter(tenant=tenant)
     if email:
         contacts = contacts.filter(email__iexact=email)
@@ -87,6 +89,8 @@ def interaction_schema_list(*, tenant: Tenant) -> QuerySet[InteractionSchema]:
 
 
 def interaction_schema_get(*, tenant: Tenant, schema_id: str) -> InteractionSchema:
+    if not is_schema_id(schema_id):
+        raise InteractionSchemaNotFound()  # no schema can have this id; don't ask the database
     schema = interaction_schema_list(tenant=tenant).filter(schema_id=schema_id).first()
     if schema is None:
         raise InteractionSchemaNotFound()

@@ -126,7 +126,9 @@ class ServiceUnavailable(ApiError):
 def _from_drf(exc: drf.APIException) -> ApiError:
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         message = str(exc.detail) if isinstance(exc, drf.AuthenticationFailed) else None
-        return Unauthorized(message)
+        # APIView.handle_exception sets auth_header from the authentication class.
+        challenge = getattr(exc, "auth_header", None) or 'Bearer realm="api"'
+        return Unauthorized(message, headers={"WWW-Authenticate": challenge})
     if isinstance(exc, drf.Throttled):
         wait = max(1, round(getattr(exc, "wait", None) or 1))
         return TooManyRequests(headers={"Retry-After": str(wait)})

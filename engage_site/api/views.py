@@ -94,6 +94,12 @@ class TenantApiView(APIView):
         key = self.request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
         if len(key) >= 2 and key[0] == key[-1] == '"':
             key = key[1:-1]  # a structured-field string, as the draft spells it
+        if any(ord(character) < 32 or ord(character) == 127 for character in key):
+            raise InvalidRequest(
+                errors=[
+                    Problem("Idempotency-Key", "invalid", "must not contain control characters")
+                ]
+            )
         if len(key) > MAX_KEY_LENGTH:
             raise InvalidRequest(
                 errors=[

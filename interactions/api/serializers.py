@@ -121,15 +121,24 @@ class RefusedInteractionOutput(serializers.Serializer):
 # --- Contacts -------------------------------------------------------------------------------------
 
 
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: DRF's CharField would turn 5 into "5"."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("must be a string", code="type")
+        return str(super().to_internal_value(data))
+
+
 class ContactCreateInput(serializers.Serializer):
     """Named attributes; any other top-level key is kept as a custom attribute."""
 
-    contactType = serializers.CharField(required=False, max_length=50, allow_blank=True)
-    email = serializers.CharField(required=False, max_length=254, allow_blank=True)
-    mobilePhone = serializers.CharField(required=False, max_length=50, allow_blank=True)
-    externalId = serializers.CharField(required=False, max_length=255, allow_blank=True)
-    firstName = serializers.CharField(required=False, max_length=200, allow_blank=True)
-    lastName = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    contactType = StrictCharField(required=False, max_length=50, allow_blank=True)
+    email = StrictCharField(required=False, max_length=254, allow_blank=True)
+    mobilePhone = StrictCharField(required=False, max_length=50, allow_blank=True)
+    externalId = StrictCharField(required=False, max_length=255, allow_blank=True)
+    firstName = StrictCharField(required=False, max_length=200, allow_blank=True)
+    lastName = StrictCharField(required=False, max_length=200, allow_blank=True)
 
 
 class ContactMetaOutput(serializers.Serializer):

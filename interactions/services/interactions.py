@@ -13,7 +13,7 @@ from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, 
 from interactions.formats import parse_rfc3339
 from interactions.models import Contact, Interaction, InteractionSchema, RefusedInteraction, Tenant
 from interactions.schema_cache import compiled_schema
-from interactions.schema_validation import Problem
+from interactions.schema_validation import Problem, is_schema_id
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ def _schema_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, li
         return None, [Problem("schemaId", "required", "is required")]
     if not isinstance(value, str) or not value:
         return None, [Problem("schemaId", "type", "must be a non-empty string")]
+    if not is_schema_id(value):
+        return value, []  # names no schema
     # The document is read only when its compiled validator is not cached yet.
     schema = (
         InteractionSchema.objects.active()

@@ -1,6 +1,5 @@
 import json
 import logging
-import re
 from typing import Any
 
 from django.conf import settings
@@ -15,12 +14,16 @@ from interactions.exceptions import (
 )
 from interactions.models import Interaction, InteractionSchema, Tenant
 from interactions.registry import schema_deletion_hooks
-from interactions.schema_validation import Problem, SchemaLimits, check_schema_document
+from interactions.schema_validation import (
+    Problem,
+    SchemaLimits,
+    check_schema_document,
+    is_schema_id,
+)
 from interactions.selectors import interaction_schema_get
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_DISPLAY_NAME_LENGTH = 200
 _PURGE_BATCH = 1000
 
@@ -40,7 +43,7 @@ def interaction_schema_problems(
     problems = []
     if schema_id is None:
         problems.append(Problem("id", "required", "is required"))
-    elif not isinstance(schema_id, str) or not SCHEMA_ID.fullmatch(schema_id):
+    elif not is_schema_id(schema_id):
         problems.append(Problem("id", "invalid", "must be 1 to 64 letters, digits, '-' or '_'"))
     if display_name is None:
         problems.append(Problem("displayName", "required", "is required"))
