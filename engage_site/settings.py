@@ -226,7 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["engage_site.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["engage_site.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "engage_site.api.openapi.VersionedAutoSchema",
     "EXCEPTION_HANDLER": "engage_site.api.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

@@ -36,7 +36,3 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
-
-
-# Registers the OpenAPI description of ApiKeyAuthentication with drf-spectacular.
-from engage_site.api import openapi  # noqa: E402, F401

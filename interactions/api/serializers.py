@@ -1,5 +1,8 @@
 """Wire shapes (camelCase) of the core API. Inputs document the bodies; services check the rules."""
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 
@@ -24,6 +27,7 @@ class FieldErrorOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="Error")
 class ErrorOutput(serializers.Serializer):
     statusCode = serializers.IntegerField()
     errorCode = serializers.CharField(help_text="Stable PascalCase code; see the README's list.")
@@ -154,7 +158,7 @@ class ContactOutput(serializers.Serializer):
     preferences = serializers.SerializerMethodField()
     consents = serializers.SerializerMethodField()
 
-    def get_attributes(self, contact: object) -> dict[str, object]:
+    def get_attributes(self, contact: object) -> dict[str, Any]:
         named = {
             "email": getattr(contact, "email", ""),
             "mobilePhone": getattr(contact, "mobile_phone", ""),
@@ -165,10 +169,10 @@ class ContactOutput(serializers.Serializer):
         extra = getattr(contact, "extra_attributes", {}) or {}
         return {**extra, **{key: value for key, value in named.items() if value}}
 
-    def get_preferences(self, contact: object) -> dict[str, object]:
+    def get_preferences(self, contact: object) -> dict[str, Any]:
         return {}
 
-    def get_consents(self, contact: object) -> list[object]:
+    def get_consents(self, contact: object) -> list[Any]:
         return []
 
 

@@ -83,6 +83,8 @@ _SCHEMA_ID_QUERY = OpenApiParameter("interactionSchemaId", str, required=True)
 
 
 class InteractionSchemaCollectionApi(TenantApiView):
+    """The tenant's interaction schemas: list them, create one, delete one by query."""
+
     @extend_schema(
         operation_id="interactionschemas_list",
         responses={200: InteractionSchemaSummaryOutput(many=True), **errors()},
@@ -131,6 +133,8 @@ class InteractionSchemaCollectionApi(TenantApiView):
 
 
 class InteractionSchemaDetailApi(TenantApiView):
+    """One interaction schema by its id."""
+
     @extend_schema(
         operation_id="interactionschemas_retrieve",
         responses={200: InteractionSchemaOutput, **errors(404)},
@@ -164,6 +168,9 @@ def _interaction_created_body(request: Request, version: str, interaction: Inter
 
 
 class InteractionCollectionApi(TenantApiView):
+    """Send interactions, list a contact's interactions of a schema, or fetch/delete
+    one by query."""
+
     @extend_schema(
         operation_id="interactions_list",
         description=(
@@ -253,6 +260,8 @@ class InteractionCollectionApi(TenantApiView):
 
 
 class InteractionDetailApi(TenantApiView):
+    """One interaction by its id."""
+
     @extend_schema(
         operation_id="interactions_retrieve", responses={200: InteractionOutput, **errors(400, 404)}
     )
@@ -279,6 +288,8 @@ def _raw_copy(path: str) -> bytes:
 
 
 class InteractionRawApi(TenantApiView):
+    """The raw copy of an interaction (extension)."""
+
     @extend_schema(
         operation_id="interactions_raw",
         tags=EXTENSION,
@@ -301,6 +312,8 @@ class InteractionRawApi(TenantApiView):
 
 
 class RefusedInteractionDetailApi(TenantApiView):
+    """A refused interaction POST with its reasons and raw body (extension)."""
+
     @extend_schema(
         operation_id="refusedinteractions_retrieve",
         tags=EXTENSION,
@@ -332,6 +345,8 @@ _NAMED_ATTRIBUTES = {
 
 
 class ContactCollectionApi(TenantApiView):
+    """Create contacts."""
+
     @extend_schema(
         operation_id="contacts_create",
         request=ContactCreateInput,
@@ -365,6 +380,8 @@ class ContactCollectionApi(TenantApiView):
 
 
 class ContactDetailApi(TenantApiView):
+    """One contact; deleting it erases everything about it."""
+
     @extend_schema(
         operation_id="contacts_retrieve", responses={200: ContactOutput, **errors(400, 404)}
     )
@@ -388,12 +405,16 @@ class ContactDetailApi(TenantApiView):
 
 
 class ContactCountApi(TenantApiView):
+    """How many contacts the tenant has."""
+
     @extend_schema(operation_id="contacts_count", responses={200: OpenApiTypes.INT, **errors()})
     def get(self, request: Request, version: str) -> Response:
         return Response(contact_count(tenant=self.tenant))
 
 
 class ContactIdLookupApi(TenantApiView):
+    """The id of the contact with an email, mobile phone or external id."""
+
     @extend_schema(
         operation_id="contacts_id",
         parameters=[
@@ -432,6 +453,8 @@ class ContactIdLookupApi(TenantApiView):
 
 
 class PingApi(TenantApiView):
+    """Checks an API key (extension)."""
+
     @extend_schema(
         operation_id="ping",
         tags=EXTENSION,
