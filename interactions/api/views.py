@@ -5,6 +5,7 @@ Views are thin: read the request, call one selector or service, shape the answer
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
@@ -33,7 +34,12 @@ from interactions.api.serializers import (
     PingOutput,
     RefusedInteractionOutput,
 )
-from interactions.exceptions import ContactNotFound, MultipleMatches, RawCopyNotAvailable
+from interactions.exceptions import (
+    ContactNotFound,
+    InteractionSchemaLimitExceeded,
+    MultipleMatches,
+    RawCopyNotAvailable,
+)
 from interactions.models import Interaction
 from interactions.schema_validation import Problem
 from interactions.selectors import (
@@ -56,7 +62,12 @@ from interactions.services.interactions import (
     interaction_refuse,
     refusal_error,
 )
-from interactions.services.schemas import interaction_schema_create, interaction_schema_delete
+from interactions.services.schemas import (
+    SCHEMA_ENVELOPE_BYTES,
+    interaction_schema_create,
+    interaction_schema_delete,
+    schema_size_problem,
+)
 
 PAGE_SIZE = 50
 EXTENSION = ["extension"]
@@ -99,6 +110,10 @@ class InteractionSchemaCollectionApi(TenantApiView):
         responses={200: InteractionSchemaCreatedOutput, **errors(*BODY_ERRORS)},
     )
     def post(self, request: Request, version: str) -> Response:
+        # A body this much larger than the schema limit can't hold a valid schema: refuse it before
+        # spending time on parsing it.
+        if len(request.body) > settings.SCHEMA_MAX_BYTES + SCHEMA_ENVELOPE_BYTES:
+            raise InteractionSchemaLimitExceeded(errors=[schema_size_problem(len(request.body))])
         document = self.json_body()
         if not isinstance(document, dict):
             raise InvalidRequest(errors=[Problem("body", "type", "must be a JSON object")])

@@ -25,6 +25,8 @@ from interactions.selectors import interaction_schema_get
 logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME_LENGTH = 200
+# Room in a schema POST body for everything but the document: the id, displayName and whitespace.
+SCHEMA_ENVELOPE_BYTES = 4096
 _PURGE_BATCH = 1000
 
 
@@ -60,6 +62,12 @@ def interaction_schema_problems(
     else:
         problems.extend(check_schema_document(json_schema, limits=schema_limits_for(tenant)))
     return problems
+
+
+def schema_size_problem(size: int) -> Problem:
+    return Problem(
+        "jsonSchema", "limit", f"must be at most {settings.SCHEMA_MAX_BYTES} bytes, not {size}"
+    )
 
 
 @transaction.atomic
