@@ -14,6 +14,7 @@ from interactions.formats import parse_rfc3339
 from interactions.models import Contact, Interaction, InteractionSchema, RefusedInteraction, Tenant
 from interactions.schema_cache import compiled_schema
 from interactions.schema_validation import Problem, is_schema_id
+from interactions.selectors import one_or_none
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ def _contact_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, l
         contact_id = None
     if contact_id is None:
         return None, [Problem("contactId", "invalid", "must be a UUID")]
-    contact = Contact.objects.filter(tenant=tenant, pk=contact_id).only("id", "tenant_id").first()
+    contact = one_or_none(
+        Contact.objects.filter(tenant=tenant, pk=contact_id).only("id", "tenant_id")
+    )
     return (contact or contact_id), []
 
 
@@ -61,11 +64,10 @@ def _schema_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, li
     if not is_schema_id(value):
         return value, []  # names no schema
     # The document is read only when its compiled validator is not cached yet.
-    schema = (
+    schema = one_or_none(
         InteractionSchema.objects.active()
         .filter(tenant=tenant, schema_id=value)
         .defer("json_schema_text")
-        .first()
     )
     return (schema or value), []
 
