@@ -108,11 +108,13 @@ class TenantApiView(APIView):
                     )
                 ]
             )
+        if not key:
+            return IdempotencyGuard(tenant=self.tenant, key=None, fingerprint="")
         match = self.request.resolver_match
         route = match.url_name if match else self.request.path
         return IdempotencyGuard(
             tenant=self.tenant,
-            key=key or None,
+            key=key,
             fingerprint=request_fingerprint(
                 method=str(self.request.method), route=str(route), document=document
             ),
