@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from engage_site import health
@@ -24,6 +25,8 @@ urlpatterns = [
         for version in API_VERSIONS
     ),
     path("admin/", admin.site.urls),
+    path("", include("interactions.urls")),
+    path("", RedirectView.as_view(pattern_name="contact-list", permanent=False), name="home"),
 ]
 
 handler400 = "engage_site.errors.bad_request"

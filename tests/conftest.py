@@ -79,17 +79,17 @@ def contact(alice: Persona) -> Any:
 
 def pytest_addoption(parser: Any) -> None:
     parser.addoption(
-        "--run-slow", action="store_true", help="also run slow tests (browser, fault injection)"
+        "--skip-slow", action="store_true", help="skip slow tests (browser, fault injection, fuzz)"
     )
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     skip_worker = pytest.mark.skip(reason="needs REDIS_URL and a real Celery worker")
-    skip_slow = pytest.mark.skip(reason="slow: run with --run-slow (CI's PostgreSQL leg does)")
+    skip_slow = pytest.mark.skip(reason="slow, and --skip-slow was given")
     for item in items:
         if "worker" in item.keywords and not os.environ.get("REDIS_URL"):
             item.add_marker(skip_worker)
-        if "slow" in item.keywords and not config.getoption("--run-slow"):
+        if "slow" in item.keywords and config.getoption("--skip-slow"):
             item.add_marker(skip_slow)
 
 

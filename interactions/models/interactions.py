@@ -61,6 +61,8 @@ class RefusedInteraction(models.Model):
     errors = models.JSONField(default=list)
     contact_id = models.UUIDField(null=True, blank=True)
     schema_id = models.CharField(max_length=64, blank=True)
+    # Set when the body was re-submitted from the admin and accepted.
+    replayed_as = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

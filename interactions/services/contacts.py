@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from interactions import raw_storage
 from interactions.models import Contact, Interaction, RefusedInteraction, Tenant
@@ -31,6 +32,14 @@ def contact_create(
     )
     contact.full_clean()
     contact.save()
+    return contact
+
+
+def contact_update(*, contact: Contact, changed: list[str]) -> Contact:
+    """Save the fields named in ``changed`` (already set on ``contact``)."""
+    contact.modified_on = timezone.now()
+    contact.full_clean()
+    contact.save(update_fields=[*(name for name in changed if name != "id"), "modified_on"])
     return contact
 
 

@@ -7,6 +7,8 @@ from django.db import transaction
 
 from interactions.demo.sample_data import sample_data_create
 from interactions.models import ApiKey, Tenant
+from interactions.roles import ADMIN, MARKETER
+from interactions.services.staff import staff_password_set, staff_user_create
 from interactions.services.tenants import api_key_create, api_key_revoke, tenant_create
 
 DEMO_SLUG = "demo"
@@ -39,10 +41,15 @@ class Command(BaseCommand):
         user_model = get_user_model()
         admin = user_model.objects.filter(username="admin").first()
         if admin is None:
-            admin = user_model.objects.create_superuser("admin", "admin@example.com", password)
+            user_model.objects.create_superuser("admin", "admin@example.com", password)
         else:
-            admin.set_password(password)
-            admin.save(update_fields=["password"])
+            staff_password_set(user=admin, password=password)
+        for username, role in (("demo-admin", ADMIN), ("demo-marketer", MARKETER)):
+            user = user_model.objects.filter(username=username).first()
+            if user is None:
+                staff_user_create(tenant=tenant, username=username, password=password, role=role)
+            else:
+                staff_password_set(user=user, password=password)
         self._print(options["base_url"].rstrip("/"), key, password, str(contacts[0].pk))
 
     def _print(self, base: str, key: str, password: str, contact_id: str) -> None:
@@ -56,9 +63,12 @@ class Command(BaseCommand):
             "",
             "Demo tenant 'demo' is ready.",
             f"  API key (new on every run): {key}",
-            f"  Admin login:                {base}/admin/  user: admin  password: {password}",
+            f"  Logins ({base}/login/, password for all three: {password}):",
+            "    admin          superuser, every tenant (switch tenants at the top right)",
+            "    demo-admin     the demo tenant's admin: schemas (builder in /admin/), API keys",
+            "    demo-marketer  the demo tenant's marketer: contacts and contact cards",
             f"  API docs:                   {base}/api/docs/",
-            f"  A contact:                  {contact_id}",
+            f"  A contact card:             {base}/contacts/{contact_id}/",
             "",
             "Try it:",
             f'  curl -s {api}/interactionschemas -H "apikey: {key}"',

@@ -1,0 +1,121 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from interactions.admin.base import TenantScopedAdmin, acting_tenant
+from interactions.models import ApiKey, StaffAccount, Tenant
+from interactions.services.tenants import api_key_create, api_key_revoke, api_key_rotate
+from interactions.tenancy import current_tenant
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Superusers see every tenant; a tenant's admin sees and edits its own (time zone, name)."""
+
+    list_display = ("slug", "name", "timezone", "max_schemas", "max_segmentable_properties")
+    search_fields = ("slug", "name")
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        tenant = current_tenant(request)
+        return queryset.filter(pk=tenant.pk) if tenant else queryset.none()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return (*self.readonly_fields, "slug", "max_schemas", "max_segmentable_properties")
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> Any:
+        from django.http import Http404
+
+        raise Http404("No such tenant.")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(TenantScopedAdmin):
+    """Keys are shown once, when made; revoke and rotate are actions."""
+
+    list_display = (
+        "__str__",
+        "name",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "rate_limit_per_second",
+    )
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    fields = ("name", "rate_limit_per_second", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke", "rotate")
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name", "rate_limit_per_second"])
+            return
+        created, key = api_key_create(
+            tenant=acting_tenant(request),
+            name=obj.name,
+            rate_limit_per_second=obj.rate_limit_per_second,
+        )
+        obj.pk = created.pk
+        self.message_user(
+            request, f"The new API key (shown only now, copy it): {key}", messages.WARNING
+        )
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+    @admin.action(
+        description="Rotate: make a new key like each selected one (old keys keep working)"
+    )
+    def rotate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            _, key = api_key_rotate(api_key=api_key)
+            self.message_user(
+                request,
+                f"New key for {api_key.name or api_key.prefix} (shown only now): {key}. "
+                "Revoke the old one once clients use the new one.",
+                messages.WARNING,
+            )
+
+
+@admin.register(StaffAccount)
+class StaffAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Which tenant each staff user works for (superusers only)."""
+
+    list_display = ("user", "tenant")
+    list_select_related = ("user", "tenant")
+    search_fields = ("user__username", "tenant__slug")
+    autocomplete_fields = ("user",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

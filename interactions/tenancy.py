@@ -1,0 +1,35 @@
+"""Which tenant a signed-in staff user is working for, on every page and in the admin."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from interactions.models import StaffAccount, Tenant
+from interactions.selectors import one_or_none
+
+SESSION_KEY = "acting_tenant_id"
+
+
+def tenant_for_user(user: Any, session: Any) -> Tenant | None:
+    """A staff user's tenant; for a superuser, the one chosen in the switcher (or the first)."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return None
+    if user.is_superuser:
+        chosen = session.get(SESSION_KEY)
+        tenant = one_or_none(Tenant.objects.filter(pk=chosen)) if chosen else None
+        return tenant or Tenant.objects.order_by("slug").first()
+    account = one_or_none(StaffAccount.objects.select_related("tenant").filter(user=user))
+    return account.tenant if account else None
+
+
+def tenant_switch(*, request: HttpRequest, tenant: Tenant) -> None:
+    """Make a superuser act for ``tenant`` from now on in this session."""
+    request.session[SESSION_KEY] = tenant.pk
+
+
+def current_tenant(request: HttpRequest) -> Tenant | None:
+    """The tenant the signed-in staff user acts for (None for anyone else); read once a request."""
+    if not hasattr(request, "_acting_tenant"):
+        request._acting_tenant = tenant_for_user(request.user, request.session)  # type: ignore[attr-defined]
+    tenant: Tenant | None = request._acting_tenant  # type: ignore[attr-defined]
+    return tenant

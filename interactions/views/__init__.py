@@ -1,0 +1,1 @@
+"""HTML pages for staff. Each page starts from the acting tenant (interactions.tenancy)."""
