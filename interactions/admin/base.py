@@ -34,10 +34,13 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return queryset.none()
         return queryset.filter(**{self.tenant_lookup: tenant})
 
-    def _get_obj_does_not_exist_redirect(
-        self, request: HttpRequest, opts: Any, object_id: str
-    ) -> Any:
-        raise Http404("No such object.")
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Not found before any permission check: another tenant's object answers exactly like a
+        # missing one on every admin page (change, delete, history), whatever the user's role.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return current_tenant(request) is not None and super().has_module_permission(request)

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from interactions.admin.base import TenantScopedAdmin, acting_tenant
 from interactions.models import ApiKey, StaffAccount, Tenant
@@ -30,12 +30,11 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return self.readonly_fields
         return (*self.readonly_fields, "slug", "max_schemas", "max_segmentable_properties")
 
-    def _get_obj_does_not_exist_redirect(
-        self, request: HttpRequest, opts: Any, object_id: str
-    ) -> Any:
-        from django.http import Http404
-
-        raise Http404("No such tenant.")
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such tenant.")
+        return obj
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
