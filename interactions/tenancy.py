@@ -1,8 +1,11 @@
 """Which tenant a signed-in staff user is working for, on every page and in the admin."""
 
+import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from interactions.models import StaffAccount, Tenant
 from interactions.selectors import one_or_none
@@ -33,3 +36,20 @@ def current_tenant(request: HttpRequest) -> Tenant | None:
         request._acting_tenant = tenant_for_user(request.user, request.session)  # type: ignore[attr-defined]
     tenant: Tenant | None = request._acting_tenant  # type: ignore[attr-defined]
     return tenant
+
+
+class TenantTimezoneMiddleware:
+    """Shows times on staff pages and in the admin in the acting tenant's time zone.
+
+    The API is left alone: it always answers in UTC.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = None if request.path.startswith("/api/") else current_tenant(request)
+        if tenant is None:
+            return self.get_response(request)
+        with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
+            return self.get_response(request)

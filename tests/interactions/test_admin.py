@@ -269,3 +269,20 @@ def test_each_admin_list_costs_the_same_queries_for_10_and_1000_rows(
     small = count_queries(acme_admin, url)
     grow(990)
     assert count_queries(acme_admin, url) == small
+
+
+def test_admin_times_are_shown_in_the_tenants_time_zone(
+    acme_admin: Client, acme: Any, acme_objects: dict[str, Any]
+) -> None:
+    from datetime import UTC, datetime
+
+    from interactions.models import Interaction as InteractionModel
+
+    interaction = acme_objects["interaction"]
+    InteractionModel.objects.filter(pk=interaction.pk).update(
+        created_date=datetime(2026, 1, 15, 23, 30, tzinfo=UTC)
+    )
+    acme.timezone = "Asia/Tokyo"
+    acme.save(update_fields=["timezone"])
+    page = acme_admin.get(f"/admin/interactions/interaction/{interaction.pk}/change/").content
+    assert b"Jan. 16, 2026" in page  # 08:30 the next day in Tokyo
