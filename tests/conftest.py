@@ -9,9 +9,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.storage import storages
 from rest_framework.test import APIClient
 
 from interactions.models import Tenant
@@ -70,6 +72,19 @@ def alice(db: None) -> Persona:
 def bob(db: None) -> Persona:
     """Tenant B, who must never see A's data."""
     return make_persona("bob")
+
+
+@pytest.fixture
+def blob_store(settings: Any, tmp_path: Path) -> Any:
+    """Raw copies go to a directory of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "raw_copies": {
+            "BACKEND": "engage_site.storage.DurableFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "blobs"), "allow_overwrite": True},
+        },
+    }
+    return storages["raw_copies"]
 
 
 @pytest.fixture

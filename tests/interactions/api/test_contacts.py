@@ -1,12 +1,10 @@
 """Contacts: the minimum interactions need, with Engage's wire shapes, and erasure of everything."""
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.core.files.storage import storages
 
 from interactions.models import (
     BlobDeletion,
@@ -26,19 +24,6 @@ from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction, make_schema
 
 ANY_TIME = "<time>"
-
-
-@pytest.fixture
-def blob_store(settings: Any, tmp_path: Path) -> Any:
-    """Raw copies go to a directory of this test's own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "raw_copies": {
-            "BACKEND": "engage_site.storage.DurableFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "blobs"), "allow_overwrite": True},
-        },
-    }
-    return storages["raw_copies"]
 
 
 def with_times_marked(body: dict[str, Any]) -> dict[str, Any]:

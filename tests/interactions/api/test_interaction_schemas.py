@@ -4,11 +4,9 @@ and what deleting a schema does to its interactions."""
 import json
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.storage import storages
 
 from interactions.models import Interaction, InteractionSchema, PendingRawCopy
 from interactions.raw_storage import (
@@ -60,19 +58,6 @@ def not_found() -> dict[str, Any]:
         "errorCode": "InteractionSchemaNotFound",
         "message": "No interaction schema has this id.",
     }
-
-
-@pytest.fixture
-def blob_store(settings: Any, tmp_path: Path) -> Any:
-    """Raw copies go to a directory of this test's own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "raw_copies": {
-            "BACKEND": "engage_site.storage.DurableFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "blobs"), "allow_overwrite": True},
-        },
-    }
-    return storages["raw_copies"]
 
 
 # --- Create, list, get, delete --------------------------------------------------------------------
