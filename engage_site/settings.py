@@ -146,6 +146,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Safety net: events are dispatched right after each commit; this catches any whose task was
+    # lost (a web process killed between its commit and the enqueue).
+    "interaction-events": {
+        "task": "interactions.tasks.interaction_events_dispatch_task",
+        "schedule": timedelta(seconds=env_int("EVENT_SWEEP_SECONDS", 5, minimum=1)),
+    },
     "raw-copies-flush": {
         "task": "interactions.tasks.raw_copies_flush_task",
         "schedule": timedelta(seconds=env_int("RAW_COPY_FLUSH_SECONDS", 10, minimum=1)),

@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "interactionschema": ("view", "add", "delete"),
             "interaction": ("view", "delete"),
             "refusedinteraction": ("view", "change", "delete"),
+            "tag": ("view", "add", "change", "delete"),
+            "contacttag": ("view", "add", "change", "delete"),
         },
     },
     MARKETER: {
@@ -29,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "contact": ("view",),
             "interactionschema": ("view",),
             "interaction": ("view",),
+            "tag": ("view", "add"),
+            "contacttag": ("view", "add", "change", "delete"),
         },
     },
 }

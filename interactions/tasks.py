@@ -5,10 +5,20 @@ import logging
 from celery import shared_task
 
 from interactions import raw_storage
+from interactions.events import interaction_events_dispatch
 from interactions.services.retention import retention_purge
 from interactions.services.schemas import deleted_schemas_purge
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task
+def interaction_events_dispatch_task() -> int:
+    """Hand pending events over until none are left (a burst becomes a few large batches)."""
+    total = 0
+    while handed := interaction_events_dispatch():
+        total += handed
+    return total
 
 
 @shared_task

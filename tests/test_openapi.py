@@ -130,6 +130,8 @@ def test_routes_beyond_the_original_are_tagged_extension(
         f"/api/{version}/refusedinteractions/{{refused_id}}",
         f"/api/{version}/interactions/{{interaction_id}}/raw",
         f"/api/{version}/ping",
+        f"/api/{version}/contacts/{{contact_id}}/tags",
+        f"/api/{version}/contacts/{{contact_id}}/tags/{{name}}",
     }
     for path, operations in document["paths"].items():
         if not path.startswith(f"/api/{version}/"):

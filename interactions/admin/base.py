@@ -52,6 +52,16 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class TenantScopedInline(admin.TabularInline):  # type: ignore[type-arg]
+    """An inline whose foreign-key choices come from the acting tenant only."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related: type[Model] = db_field.related_model
+        if any(field.name == "tenant" for field in related._meta.fields):
+            kwargs["queryset"] = related._default_manager.filter(tenant=current_tenant(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class TenantRelatedFilter(admin.RelatedFieldListFilter):
     """A list filter on a foreign key that offers only the acting tenant's objects."""
 

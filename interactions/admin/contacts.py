@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from interactions.admin.base import TenantScopedAdmin, acting_tenant
-from interactions.models import Contact, Interaction
+from interactions.admin.base import TenantScopedAdmin, TenantScopedInline, acting_tenant
+from interactions.models import Contact, ContactTag, Interaction, Tag
 from interactions.services.contacts import contact_create, contact_erase, contact_update
 
 
@@ -32,6 +32,26 @@ class ContactChangeList(ChangeList):
             contact.last_created = row.get("last")
 
 
+class ContactTagInline(TenantScopedInline):
+    model = ContactTag
+    extra = 1
+    fields = ("tag", "created_at")
+    readonly_fields = ("created_at",)
+    verbose_name = "tag"
+
+
+@admin.register(Tag)
+class TagAdmin(TenantScopedAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    exclude = ("tenant",)
+
+    def save_model(self, request: HttpRequest, obj: Tag, form: Any, change: bool) -> None:
+        obj.tenant = acting_tenant(request)
+        obj.full_clean()
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Contact)
 class ContactAdmin(TenantScopedAdmin):
     list_display = (
@@ -43,6 +63,7 @@ class ContactAdmin(TenantScopedAdmin):
         "card",
     )
     list_filter = ("contact_type",)
+    inlines = (ContactTagInline,)
     search_fields = ("=id", "email", "first_name", "last_name", "external_id", "mobile_phone")
     readonly_fields = ("id", "created_on", "modified_on")
     fields = (

@@ -176,5 +176,9 @@ class ContactOutput(serializers.Serializer):
         return []
 
 
+class TagInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
 class PingOutput(serializers.Serializer):
     tenant = serializers.CharField()

@@ -36,4 +36,14 @@ urlpatterns = [
     path("contacts/count", views.ContactCountApi.as_view(), name="contact-count"),
     path("contacts/id", views.ContactIdLookupApi.as_view(), name="contact-id"),
     path("contacts/<str:contact_id>", views.ContactDetailApi.as_view(), name="contact-detail"),
+    path(
+        "contacts/<str:contact_id>/tags",
+        views.ContactTagCollectionApi.as_view(),
+        name="contact-tag-collection",
+    ),
+    path(
+        "contacts/<str:contact_id>/tags/<str:name>",
+        views.ContactTagDetailApi.as_view(),
+        name="contact-tag-detail",
+    ),
 ]

@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from engage_site.api.exceptions import InvalidRequest
+from engage_site.api.exceptions import InvalidRequest, NotFound
 from engage_site.api.pagination import continuation_decode, keyset_links
 from engage_site.api.views import TenantApiView
 from interactions import raw_storage
@@ -33,6 +33,7 @@ from interactions.api.serializers import (
     InteractionSchemaSummaryOutput,
     PingOutput,
     RefusedInteractionOutput,
+    TagInput,
 )
 from interactions.exceptions import (
     ContactNotFound,
@@ -68,6 +69,7 @@ from interactions.services.schemas import (
     interaction_schema_delete,
     schema_size_problem,
 )
+from interactions.services.tags import contact_tag_add, contact_tag_names, contact_tag_remove
 
 PAGE_SIZE = 50
 EXTENSION = ["extension"]
@@ -416,6 +418,55 @@ class ContactDetailApi(TenantApiView):
             tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId")
         )
         contact_erase(tenant=self.tenant, contact=contact)
+        return Response(status=204)
+
+
+class ContactTagCollectionApi(TenantApiView):
+    """A contact's tags (extension): list them, or add one."""
+
+    @extend_schema(
+        operation_id="contacts_tags_list",
+        tags=EXTENSION,
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 404)},
+        description="The tag names on the contact, sorted.",
+    )
+    def get(self, request: Request, version: str, contact_id: str) -> Response:
+        contact = contact_get(
+            tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId")
+        )
+        return Response(contact_tag_names(contact=contact))
+
+    @extend_schema(
+        operation_id="contacts_tags_add",
+        tags=EXTENSION,
+        request=TagInput,
+        responses={200: OpenApiTypes.OBJECT, **errors(*BODY_ERRORS, 404)},
+        description="Adds a tag (made if new); answers the contact's tag names.",
+    )
+    def post(self, request: Request, version: str, contact_id: str) -> Response:
+        contact = contact_get(
+            tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId")
+        )
+        document = self.json_body()
+        name = document.get("name") if isinstance(document, dict) else None
+        contact_tag_add(tenant=self.tenant, contact=contact, name=name)  # type: ignore[arg-type]
+        return Response(contact_tag_names(contact=contact))
+
+
+class ContactTagDetailApi(TenantApiView):
+    """One tag on a contact (extension)."""
+
+    @extend_schema(
+        operation_id="contacts_tags_remove",
+        tags=EXTENSION,
+        responses={204: None, **errors(400, 404)},
+    )
+    def delete(self, request: Request, version: str, contact_id: str, name: str) -> Response:
+        contact = contact_get(
+            tenant=self.tenant, contact_id=parse_uuid(contact_id, field="contactId")
+        )
+        if not contact_tag_remove(tenant=self.tenant, contact=contact, name=name):
+            raise NotFound("The contact has no such tag.")
         return Response(status=204)
 
 

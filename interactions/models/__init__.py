@@ -1,20 +1,25 @@
 from interactions.models.contacts import Contact
+from interactions.models.events import InteractionEvent
 from interactions.models.idempotency import IdempotencyRecord
 from interactions.models.interactions import Interaction, RefusedInteraction
 from interactions.models.raw_copies import BlobDeletion, PendingRawCopy
 from interactions.models.schemas import InteractionSchema
 from interactions.models.staff import StaffAccount
+from interactions.models.tags import ContactTag, Tag
 from interactions.models.tenants import ApiKey, Tenant
 
 __all__ = [
     "ApiKey",
     "BlobDeletion",
     "Contact",
+    "ContactTag",
     "IdempotencyRecord",
     "Interaction",
+    "InteractionEvent",
     "InteractionSchema",
     "PendingRawCopy",
     "RefusedInteraction",
     "StaffAccount",
+    "Tag",
     "Tenant",
 ]

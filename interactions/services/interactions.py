@@ -9,9 +9,17 @@ from django.db import transaction
 
 from engage_site.api.exceptions import ApiError
 from interactions import raw_storage
+from interactions.events import interaction_event_record
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
 from interactions.formats import parse_rfc3339
-from interactions.models import Contact, Interaction, InteractionSchema, RefusedInteraction, Tenant
+from interactions.models import (
+    Contact,
+    Interaction,
+    InteractionEvent,
+    InteractionSchema,
+    RefusedInteraction,
+    Tenant,
+)
 from interactions.schema_cache import compiled_schema
 from interactions.schema_validation import Problem, is_schema_id
 from interactions.selectors import one_or_none
@@ -136,9 +144,17 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
 # and roll back all of them together.
 @transaction.atomic(savepoint=False)
 def interaction_create(
-    *, tenant: Tenant, draft: InteractionDraft, body: bytes, received_at: datetime
+    *,
+    tenant: Tenant,
+    draft: InteractionDraft,
+    body: bytes,
+    received_at: datetime,
+    fires_automations: bool = True,
 ) -> Interaction:
-    """Store a checked interaction and its raw copy in one transaction."""
+    """Store a checked interaction, its raw copy and its "received" event in one transaction.
+
+    ``fires_automations=False`` is for bulk imports: segments still see the interaction.
+    """
     interaction = Interaction(
         tenant=tenant,
         contact=draft.contact,
@@ -154,6 +170,11 @@ def interaction_create(
             tenant_id=tenant.pk, kind=raw_storage.INTERACTIONS, object_id=interaction.pk
         ),
         body=body,
+    )
+    interaction_event_record(
+        interaction=interaction,
+        kind=InteractionEvent.Kind.RECEIVED,
+        fires_automations=fires_automations,
     )
     return interaction
 
@@ -194,4 +215,5 @@ def interaction_delete(*, tenant: Tenant, interaction: Interaction) -> None:
             )
         ]
     )
+    interaction_event_record(interaction=interaction, kind=InteractionEvent.Kind.DELETED)
     Interaction.objects.filter(tenant=tenant, pk=interaction.pk).delete()

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interactions import raw_storage
-from interactions.models import IdempotencyRecord, RefusedInteraction
+from interactions.models import IdempotencyRecord, InteractionEvent, RefusedInteraction
 
 _BATCH = 1000
 
@@ -33,7 +33,14 @@ def retention_purge() -> dict[str, int]:
             )
             RefusedInteraction.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
         refused_deleted += len(batch)
+    events_deleted, _ = InteractionEvent.objects.filter(
+        dispatched_at__lt=timezone.now() - timedelta(days=1)
+    ).delete()
     idempotency_deleted, _ = IdempotencyRecord.objects.filter(
         expires_at__lte=timezone.now()
     ).delete()
-    return {"refused": refused_deleted, "idempotency": idempotency_deleted}
+    return {
+        "refused": refused_deleted,
+        "idempotency": idempotency_deleted,
+        "events": events_deleted,
+    }

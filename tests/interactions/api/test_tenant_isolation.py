@@ -17,6 +17,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from interactions.models import Contact, Interaction, InteractionSchema
+from interactions.services.tags import contact_tag_add
 from tests.conftest import Persona
 from tests.factories import REVIEW_JSON_SCHEMA, ContactFactory, make_interaction, make_schema
 
@@ -92,6 +93,14 @@ def by_id(path: str, object_id: Callable[[World], str]) -> Callable[[World], Cal
     def call(world: World) -> Call:
         target = object_id(world)
         return Call(path.format(id=target), target=target)
+
+    return call
+
+
+def tag_call(contact_id: Callable[[World], str]) -> Callable[[World], Call]:
+    def call(world: World) -> Call:
+        target = contact_id(world)
+        return Call(f"contacts/{target}/tags", {"name": "mallory"}, target=target)
 
     return call
 
@@ -304,6 +313,27 @@ CASES = [
         on_a=contact_lookup("externalId", lambda w: w.a_contact.external_id),
         on_nothing=contact_lookup("externalId", lambda w: "nobody-0"),
     ),
+    Case(
+        "contact-tag-collection",
+        "GET",
+        "A's contact's tags",
+        on_a=by_id("contacts/{id}/tags", a_contact),
+        on_nothing=by_id("contacts/{id}/tags", fresh_uuid),
+    ),
+    Case(
+        "contact-tag-collection",
+        "POST",
+        "a tag for A's contact",
+        on_a=tag_call(a_contact),
+        on_nothing=tag_call(fresh_uuid),
+    ),
+    Case(
+        "contact-tag-detail",
+        "DELETE",
+        "A's contact's tag",
+        on_a=by_id("contacts/{id}/tags/vip", a_contact),
+        on_nothing=by_id("contacts/{id}/tags/vip", fresh_uuid),
+    ),
 ]
 
 
@@ -316,6 +346,7 @@ def world(alice: Persona, bob: Persona) -> World:
         external_id="ann-1",
     )
     a_schema = make_schema(alice.tenant, schema_id="a-schema", display_name="Alice's reviews")
+    contact_tag_add(tenant=alice.tenant, contact=a_contact, name="vip")
     refused = alice.post("interactions", valid_interaction(str(a_contact.pk), UNKNOWN_SCHEMA_ID))
     assert refused.status_code == 404
     b_contact = ContactFactory(

@@ -1,0 +1,60 @@
+"""The "interaction received" outbox: writing events with interactions, and handing them over.
+
+``interaction_event_record`` is called inside the transaction that stores or deletes an
+interaction. ``interaction_events_dispatch`` (a Celery task after each commit, and a periodic
+sweep) hands undispatched events to the subscribers in ``interactions.registry``.
+"""
+
+import logging
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from interactions.models import Interaction, InteractionEvent
+from interactions.registry import interaction_event_subscribers
+
+logger = logging.getLogger(__name__)
+
+
+def interaction_event_record(
+    *, interaction: Interaction, kind: str, fires_automations: bool = True
+) -> None:
+    """Write the event; call inside the transaction that writes ``interaction``. A no-op while
+    no app subscribes, so the core alone pays nothing for the outbox."""
+    if not interaction_event_subscribers:
+        return
+    InteractionEvent.objects.create(
+        tenant_id=interaction.tenant_id,
+        kind=kind,
+        interaction_id=interaction.pk,
+        contact_id=interaction.contact_id,
+        schema_pk=interaction.schema_id,
+        fires_automations=fires_automations,
+    )
+    from interactions.tasks import interaction_events_dispatch_task  # tasks import this module
+
+    transaction.on_commit(interaction_events_dispatch_task.delay)
+
+
+def interaction_events_dispatch(*, limit: int = 500) -> int:
+    """Hand up to ``limit`` undispatched events to every subscriber; returns how many.
+
+    The batch is claimed with SKIP LOCKED (where the database has it), handed to each subscriber
+    inside the same transaction, and marked dispatched with it: a subscriber's failure rolls the
+    batch back for a later try, and two dispatchers never hand over the same event at once.
+    """
+    with transaction.atomic():
+        batch: Sequence[InteractionEvent] = list(
+            InteractionEvent.objects.select_for_update(skip_locked=True)
+            .filter(dispatched_at__isnull=True)
+            .order_by("id")[:limit]
+        )
+        if not batch:
+            return 0
+        for subscriber in interaction_event_subscribers:
+            subscriber(batch)
+        InteractionEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
+            dispatched_at=timezone.now()
+        )
+    return len(batch)

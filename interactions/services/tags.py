@@ -1,0 +1,48 @@
+from django.db import IntegrityError, transaction
+
+from engage_site.api.exceptions import InvalidRequest
+from interactions.models import Contact, ContactTag, Tag, Tenant
+from interactions.schema_validation import Problem
+
+MAX_TAG_LENGTH = 100
+
+
+def tag_name_problems(name: object) -> list[Problem]:
+    if not isinstance(name, str) or not name.strip():
+        return [Problem("name", "type", "must be a non-empty string")]
+    if len(name) > MAX_TAG_LENGTH:
+        return [Problem("name", "maxLength", f"must be at most {MAX_TAG_LENGTH} characters")]
+    if any(ord(character) < 32 for character in name):
+        return [Problem("name", "invalid", "must not contain control characters")]
+    return []
+
+
+@transaction.atomic
+def contact_tag_add(*, tenant: Tenant, contact: Contact, name: str) -> bool:
+    """Put the tag ``name`` on ``contact`` (making the tag if needed); False if it was there."""
+    problems = tag_name_problems(name)
+    if problems:
+        raise InvalidRequest(errors=problems)
+    tag, _ = Tag.objects.get_or_create(tenant=tenant, name=name.strip())
+    try:
+        with transaction.atomic():
+            ContactTag.objects.create(contact=contact, tag=tag)
+    except IntegrityError:
+        return False
+    return True
+
+
+def contact_tag_remove(*, tenant: Tenant, contact: Contact, name: str) -> bool:
+    """Take the tag off; False if the contact did not have it."""
+    deleted, _ = ContactTag.objects.filter(
+        contact=contact, tag__tenant=tenant, tag__name=name
+    ).delete()
+    return deleted > 0
+
+
+def contact_tag_names(*, contact: Contact) -> list[str]:
+    return list(
+        ContactTag.objects.filter(contact=contact)
+        .order_by("tag__name")
+        .values_list("tag__name", flat=True)
+    )

@@ -1,0 +1,140 @@
+"""The "interaction received" outbox: events commit with their interactions, handed over once."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from interactions.events import interaction_events_dispatch
+from interactions.models import InteractionEvent
+from interactions.registry import interaction_event_subscribers
+from tests.conftest import Persona
+from tests.factories import make_interaction, make_schema
+
+
+class Recorder:
+    """A subscriber that remembers what it was handed, and can be told to fail once."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+        self.fail_next = False
+
+    def __call__(self, events: Any) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("subscriber down")
+        self.seen.extend((event.kind, str(event.interaction_id)) for event in events)
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    subscriber = Recorder()
+    interaction_event_subscribers.append(subscriber)
+    yield subscriber
+    interaction_event_subscribers.remove(subscriber)
+
+
+def document(contact: Any) -> dict[str, Any]:
+    return {"contactId": str(contact.pk), "schemaId": "review", "payload": {"rating": 3}}
+
+
+def test_without_subscribers_no_event_is_written(alice: Persona, contact: Any) -> None:
+    make_interaction(contact, make_schema(alice.tenant))
+    assert InteractionEvent.objects.count() == 0
+
+
+def test_a_received_interaction_is_handed_over_once(
+    alice: Persona, contact: Any, recorder: Recorder, django_capture_on_commit_callbacks: Any
+) -> None:
+    make_schema(alice.tenant)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice.post("interactions", document(contact))
+    interaction_id = response.json()["id"]
+    assert recorder.seen == [("received", interaction_id)]
+    assert interaction_events_dispatch() == 0
+    assert recorder.seen == [("received", interaction_id)]
+
+
+def test_an_idempotent_retry_writes_no_second_event(
+    alice: Persona, contact: Any, recorder: Recorder
+) -> None:
+    make_schema(alice.tenant)
+    headers = {"Idempotency-Key": "once"}
+    first = alice.post("interactions", document(contact), headers=headers)
+    again = alice.post("interactions", document(contact), headers=headers)
+    assert first.json() == again.json()
+    assert InteractionEvent.objects.count() == 1
+
+
+def test_a_refused_interaction_writes_no_event(
+    alice: Persona, contact: Any, recorder: Recorder
+) -> None:
+    alice.post("interactions", document(contact))  # no such schema
+    assert InteractionEvent.objects.count() == 0
+
+
+def test_deleting_writes_a_deleted_event(alice: Persona, contact: Any, recorder: Recorder) -> None:
+    interaction = make_interaction(contact, make_schema(alice.tenant))
+    alice.delete(f"interactions/{interaction.pk}")
+    interaction_events_dispatch()
+    assert recorder.seen == [("received", str(interaction.pk)), ("deleted", str(interaction.pk))]
+
+
+def test_a_failing_subscriber_gets_the_batch_again(
+    alice: Persona, contact: Any, recorder: Recorder
+) -> None:
+    interaction = make_interaction(contact, make_schema(alice.tenant))
+    recorder.fail_next = True
+    with pytest.raises(RuntimeError):
+        interaction_events_dispatch()
+    assert InteractionEvent.objects.get().dispatched_at is None
+    assert interaction_events_dispatch() == 1
+    assert recorder.seen == [("received", str(interaction.pk))]
+
+
+def test_events_keep_their_commit_order_and_the_bulk_import_flag(
+    alice: Persona, contact: Any, recorder: Recorder
+) -> None:
+    from django.utils import timezone
+
+    from interactions.services.interactions import (
+        InteractionDraft,
+        interaction_check,
+        interaction_create,
+    )
+
+    make_schema(alice.tenant)
+    draft = interaction_check(tenant=alice.tenant, document=document(contact))
+    assert isinstance(draft, InteractionDraft)
+    imported = interaction_create(
+        tenant=alice.tenant,
+        draft=draft,
+        body=json.dumps(document(contact)).encode(),
+        received_at=timezone.now(),
+        fires_automations=False,
+    )
+    live = make_interaction(contact, draft.schema)
+    events = list(InteractionEvent.objects.order_by("id"))
+    assert [(str(e.interaction_id), e.fires_automations) for e in events] == [
+        (str(imported.pk), False),
+        (str(live.pk), True),
+    ]
+
+
+def test_dispatched_events_are_purged_after_a_day(
+    alice: Persona, contact: Any, recorder: Recorder
+) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from interactions.services.retention import retention_purge
+
+    make_interaction(contact, make_schema(alice.tenant))
+    interaction_events_dispatch()
+    make_interaction(contact, make_schema(alice.tenant, schema_id="other"))  # not dispatched yet
+    with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
+        assert retention_purge()["events"] == 1
+    assert InteractionEvent.objects.filter(dispatched_at__isnull=True).count() == 1
