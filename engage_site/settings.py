@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "interactions.context_processors.tenancy",
+                "interactions.context_processors.navigation",
             ],
         },
     },

@@ -3,13 +3,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from automations.api import urls as automations_api_urls
 from engage_site import health
 from interactions.api import urls as interactions_api_urls
+from segments.api import urls as segments_api_urls
 
 # Every API route is served under both prefixes by the same code; views get the prefix as
 # ``version`` and reverse their links in the namespace of the same name.
 API_VERSIONS = ("v2", "v3")
-api_patterns = [*interactions_api_urls.urlpatterns]
+api_patterns = [
+    *interactions_api_urls.urlpatterns,
+    *segments_api_urls.urlpatterns,
+    *automations_api_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -26,6 +32,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("interactions.urls")),
+    path("segments/", include("segments.urls")),
+    path("automations/", include("automations.urls")),
     path("", RedirectView.as_view(pattern_name="contact-list", permanent=False), name="home"),
 ]
 

@@ -1,0 +1,5 @@
+"""Automations pages (HTML)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

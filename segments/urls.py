@@ -1,0 +1,5 @@
+"""Segments pages (HTML)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
