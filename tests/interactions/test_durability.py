@@ -352,4 +352,4 @@ def test_retention_deletes_refused_bodies_past_their_time_with_their_raw_copies(
         assert kept.json()["raw"] == young.wsgi_request.body.decode()
         assert blob(blob_dir, alice, "refused", young.json()["refusedId"]).exists()
         assert RefusedInteraction.objects.count() == 1
-        assert retention_purge() == {"refused": 0, "idempotency": 0}
+        assert retention_purge() == {"refused": 0, "idempotency": 0, "events": 0}
