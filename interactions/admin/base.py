@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from interactions.models import Tenant
 from interactions.tenancy import current_tenant
@@ -41,6 +42,16 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if obj is None:
             raise Http404("No such object.")
         return obj
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
+        """Back to the list, which Django skips (for the admin index) on read-only models."""
+        response = super().response_delete(request, obj_display, obj_id)
+        if isinstance(response, HttpResponseRedirect) and self.has_view_permission(request):
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            )
+        return response
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return current_tenant(request) is not None and super().has_module_permission(request)
