@@ -6,61 +6,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interactions', '0002_staff_accounts_and_replays'),
+        ("interactions", "0002_staff_accounts_and_replays"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='interactions.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to="interactions.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ContactTag',
+            name="ContactTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_tags', to='interactions.contact')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_tags', to='interactions.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_tags",
+                        to="interactions.contact",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_tags",
+                        to="interactions.tag",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InteractionEvent',
+            name="InteractionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('received', 'Received'), ('deleted', 'Deleted')], max_length=16)),
-                ('interaction_id', models.UUIDField()),
-                ('contact_id', models.UUIDField()),
-                ('schema_pk', models.BigIntegerField(help_text='The InteractionSchema row (not its wire id).')),
-                ('fires_automations', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='interactions.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("received", "Received"), ("deleted", "Deleted")], max_length=16
+                    ),
+                ),
+                ("interaction_id", models.UUIDField()),
+                ("contact_id", models.UUIDField()),
+                (
+                    "schema_pk",
+                    models.BigIntegerField(
+                        help_text="The InteractionSchema row (not its wire id)."
+                    ),
+                ),
+                ("fires_automations", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="interactions.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(condition=models.Q(('dispatched_at__isnull', True)), fields=['id'], name='event_undispatched'), models.Index(fields=['dispatched_at'], name='event_dispatched')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("dispatched_at__isnull", True)),
+                        fields=["id"],
+                        name="event_undispatched",
+                    ),
+                    models.Index(fields=["dispatched_at"], name="event_dispatched"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('tenant', 'name'), name='tag_name_unique_per_tenant'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "name"), name="tag_name_unique_per_tenant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contacttag',
-            index=models.Index(fields=['tag', 'contact'], name='contact_tag_by_tag'),
+            model_name="contacttag",
+            index=models.Index(fields=["tag", "contact"], name="contact_tag_by_tag"),
         ),
         migrations.AddConstraint(
-            model_name='contacttag',
-            constraint=models.UniqueConstraint(fields=('contact', 'tag'), name='contact_tag_once'),
+            model_name="contacttag",
+            constraint=models.UniqueConstraint(fields=("contact", "tag"), name="contact_tag_once"),
         ),
     ]
