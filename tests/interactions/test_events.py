@@ -39,7 +39,10 @@ def document(contact: Any) -> dict[str, Any]:
     return {"contactId": str(contact.pk), "schemaId": "review", "payload": {"rating": 3}}
 
 
-def test_without_subscribers_no_event_is_written(alice: Persona, contact: Any) -> None:
+def test_without_subscribers_no_event_is_written(
+    alice: Persona, contact: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("interactions.events.interaction_event_subscribers", [])
     make_interaction(contact, make_schema(alice.tenant))
     assert InteractionEvent.objects.count() == 0
 
