@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists
 
 from engage_site.api.exceptions import ApiError
 from interactions import raw_storage
@@ -29,7 +30,7 @@ from interactions.selectors import one_or_none
 class InteractionDraft:
     """A checked interaction, ready to store."""
 
-    contact: Contact
+    contact_id: uuid.UUID
     schema: InteractionSchema
     created_date: datetime | None
     payload: dict[str, Any]
@@ -46,38 +47,50 @@ class Refusal:
     schema_id: str = ""
 
 
-def _contact_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, list[Problem]]:
-    """(the contact, or its id when none has it, or None when unreadable; problems)."""
+def _contact_id(document: dict[str, Any]) -> tuple[uuid.UUID | None, list[Problem]]:
     value = document.get("contactId")
     if value is None:
         return None, [Problem("contactId", "required", "is required")]
-    try:
-        contact_id = uuid.UUID(value) if isinstance(value, str) else None
-    except ValueError:
-        contact_id = None
-    if contact_id is None:
-        return None, [Problem("contactId", "invalid", "must be a UUID")]
-    contact = one_or_none(
-        Contact.objects.filter(tenant=tenant, pk=contact_id).only("id", "tenant_id")
-    )
-    return (contact or contact_id), []
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value), []
+        except ValueError:
+            pass
+    return None, [Problem("contactId", "invalid", "must be a UUID")]
 
 
-def _schema_reference(document: dict[str, Any], tenant: Tenant) -> tuple[Any, list[Problem]]:
+def _schema_id(document: dict[str, Any]) -> tuple[str | None, list[Problem]]:
     value = document.get("schemaId")
     if value is None:
         return None, [Problem("schemaId", "required", "is required")]
     if not isinstance(value, str) or not value:
         return None, [Problem("schemaId", "type", "must be a non-empty string")]
-    if not is_schema_id(value):
-        return value, []  # names no schema
-    # The document is read only when its compiled validator is not cached yet.
-    schema = one_or_none(
-        InteractionSchema.objects.active()
-        .filter(tenant=tenant, schema_id=value)
-        .defer("json_schema_text")
-    )
-    return (schema or value), []
+    return value, []
+
+
+def _look_up(
+    tenant: Tenant, contact_id: uuid.UUID | None, schema_id: str | None
+) -> tuple[bool, InteractionSchema | None]:
+    """(whether the contact exists, the schema or None), in one query when both are named.
+
+    The schema's document is not read: it is needed only when its validator isn't cached yet.
+    """
+    schema = None
+    if schema_id is not None and is_schema_id(schema_id):
+        schemas = (
+            InteractionSchema.objects.active()
+            .filter(tenant=tenant, schema_id=schema_id)
+            .defer("json_schema_text")
+        )
+        if contact_id is not None:
+            contacts = Contact.objects.filter(tenant=tenant, pk=contact_id)
+            schemas = schemas.annotate(contact_exists=Exists(contacts))
+        schema = one_or_none(schemas)
+    if contact_id is None:
+        return False, schema
+    if schema is not None:
+        return bool(schema.contact_exists), schema  # type: ignore[attr-defined]
+    return Contact.objects.filter(tenant=tenant, pk=contact_id).exists(), None
 
 
 def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Refusal:
@@ -88,24 +101,24 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     """
     if not isinstance(document, dict):
         return Refusal(InvalidInteraction, [Problem("body", "type", "must be a JSON object")])
-    contact, problems = _contact_reference(document, tenant)
-    schema, schema_problems = _schema_reference(document, tenant)
+    contact_id, problems = _contact_id(document)
+    schema_id, schema_problems = _schema_id(document)
     problems += schema_problems
-    contact_id = contact.pk if isinstance(contact, Contact) else contact
-    schema_id = schema.schema_id if isinstance(schema, InteractionSchema) else str(schema or "")
-    if isinstance(contact, uuid.UUID):
+    contact_exists, schema = _look_up(tenant, contact_id, schema_id)
+    named_schema = (schema_id or "")[:64]
+    if contact_id is not None and not contact_exists:
         return Refusal(
             ContactNotFound,
             [Problem("contactId", "invalid", "no contact has this id")],
             contact_id=contact_id,
-            schema_id=schema_id[:64],
+            schema_id=named_schema,
         )
-    if isinstance(schema, str):
+    if schema_id is not None and schema is None:
         return Refusal(
             InteractionSchemaNotFound,
             [Problem("schemaId", "invalid", "no interaction schema has this id")],
             contact_id=contact_id,
-            schema_id=schema_id[:64],
+            schema_id=named_schema,
         )
 
     created_date = None
@@ -131,12 +144,14 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     elif not isinstance(document["payload"], dict):
         problems.append(Problem("payload", "type", "must be a JSON object"))
 
-    if problems or not isinstance(contact, Contact) or not isinstance(schema, InteractionSchema):
-        return Refusal(
-            InvalidInteraction, problems, contact_id=contact_id, schema_id=schema_id[:64]
-        )
+    if problems or contact_id is None or schema is None:
+        return Refusal(InvalidInteraction, problems, contact_id=contact_id, schema_id=named_schema)
     return InteractionDraft(
-        contact=contact, schema=schema, created_date=created_date, payload=kept, dropped=dropped
+        contact_id=contact_id,
+        schema=schema,
+        created_date=created_date,
+        payload=kept,
+        dropped=dropped,
     )
 
 
@@ -157,7 +172,7 @@ def interaction_create(
     """
     interaction = Interaction(
         tenant=tenant,
-        contact=draft.contact,
+        contact_id=draft.contact_id,
         schema=draft.schema,
         created_date=draft.created_date or received_at,
         received_at=received_at,
