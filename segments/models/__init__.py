@@ -1,0 +1,3 @@
+from segments.models.segments import Segment, SegmentMembership
+
+__all__ = ["Segment", "SegmentMembership"]

@@ -1,0 +1,273 @@
+"""Writes of segments: the segment itself, and its materialised membership.
+
+Every write of a segment's membership (``segment_refresh``, ``segment_contacts_update``) starts
+with ``UPDATE segment SET version = version + 1``: that statement locks the segment's row (on
+SQLite, the database) until the transaction ends, so writers of one segment's membership run one
+after the other, and each evaluates the rule only once it holds the lock, on data at least as new
+as what the previous writer saw. Overlapping refreshes therefore queue instead of interleaving, and
+the last to commit is never older than the one before it.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from interactions.models import Contact, InteractionEvent, InteractionSchema, Tenant
+from segments.exceptions import InvalidSegment
+from segments.models import Segment, SegmentMembership
+from segments.rules import rule_problems, rule_schema_ids
+from segments.selectors import rule_member_ids, segment_catalog
+
+logger = logging.getLogger(__name__)
+
+
+def _check_rule(*, tenant: Tenant, rule: Any) -> None:
+    problems = rule_problems(rule, catalog=segment_catalog(tenant=tenant))
+    if problems:
+        raise InvalidSegment(errors=problems)
+
+
+def _enqueue_refresh(segment: Segment) -> None:
+    from segments.tasks import segment_refresh_task  # tasks import this module
+
+    tenant_id, segment_id = segment.tenant_id, str(segment.pk)
+    transaction.on_commit(lambda: segment_refresh_task.delay(tenant_id, segment_id))
+
+
+@transaction.atomic
+def segment_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    rule: Any,
+    description: str = "",
+    refresh_minutes: int | None = None,
+) -> Segment:
+    """A new segment; its membership is computed right after the commit."""
+    _check_rule(tenant=tenant, rule=rule)
+    segment = Segment(tenant=tenant, name=name, description=description, rule=rule)
+    if refresh_minutes is not None:
+        segment.refresh_minutes = refresh_minutes
+    segment.full_clean()
+    segment.save(force_insert=True)
+    _enqueue_refresh(segment)
+    return segment
+
+
+@transaction.atomic
+def segment_update(
+    *,
+    segment: Segment,
+    name: str,
+    rule: Any,
+    description: str = "",
+    refresh_minutes: int | None = None,
+) -> Segment:
+    """Change a segment. A new rule (or one that was deactivated) is checked, the segment is
+    active again, and the membership is refreshed right after the commit."""
+    _check_rule(tenant=segment.tenant, rule=rule)
+    fields = ["name", "description", "updated_at"]
+    segment.name, segment.description, segment.updated_at = name, description, timezone.now()
+    if refresh_minutes is not None:
+        segment.refresh_minutes = refresh_minutes
+        fields.append("refresh_minutes")
+    rule_changed = rule != segment.rule or not segment.is_active
+    if rule_changed:
+        segment.rule = rule
+        segment.rule_version += 1
+        segment.is_active, segment.problem = True, ""
+        fields += ["rule", "rule_version", "is_active", "problem"]
+    segment.full_clean()
+    segment.save(update_fields=fields)
+    if rule_changed:
+        _enqueue_refresh(segment)
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment) -> None:
+    Segment.objects.filter(tenant_id=segment.tenant_id, pk=segment.pk).delete()
+
+
+def _lock(segment: Segment) -> Segment | None:
+    """Take the segment's write lock (see the module docstring); the fresh row, or None if gone."""
+    updated = Segment.objects.filter(pk=segment.pk).update(version=F("version") + 1)
+    if not updated:
+        return None
+    return Segment.objects.select_related("tenant").get(pk=segment.pk)
+
+
+def _deactivate(segment: Segment, problem: str) -> None:
+    segment.is_active, segment.problem = False, problem[:300]
+    segment.save(update_fields=["is_active", "problem"])
+
+
+def _current_members(segment: Segment) -> Any:
+    return SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True)
+
+
+@transaction.atomic
+def segment_refresh(*, segment: Segment, now: datetime | None = None) -> int:
+    """Recompute the whole membership from the rule; returns the member count.
+
+    Three statements whatever the size: exits (``UPDATE … WHERE contact NOT IN (rule)``), entries
+    (``INSERT … SELECT`` from the rule, minus current members) and the count; nothing is loaded into
+    Python, so memory does not grow with the segment. Safe to run twice or concurrently.
+    """
+    locked = _lock(segment)
+    if locked is None or not locked.is_active:
+        return locked.member_count if locked else 0
+    tenant = locked.tenant
+    catalog = segment_catalog(tenant=tenant)
+    problems = rule_problems(locked.rule, catalog=catalog)
+    if problems:
+        _deactivate(locked, f"The rule no longer fits the schemas: {problems[0].message}.")
+        return locked.member_count
+    now = now or timezone.now()
+    selected = rule_member_ids(tenant=tenant, rule=locked.rule, catalog=catalog, now=now)
+    _current_members(locked).exclude(contact_id__in=selected).update(exited_at=now)
+    entering = selected.exclude(member_id__in=_current_members(locked).values("contact_id"))
+    select_sql, params = entering.query.sql_with_params()
+    table = SegmentMembership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, segment_id, contact_id, entered_at) "  # noqa: S608 - only our own names are interpolated
+            f"SELECT %s, %s, entering.member_id, %s FROM ({select_sql}) AS entering",
+            [
+                tenant.pk,
+                _db_uuid(locked.pk),
+                connection.ops.adapt_datetimefield_value(now),
+                *params,
+            ],
+        )
+    count = _current_members(locked).count()
+    Segment.objects.filter(pk=locked.pk).update(
+        member_count=count,
+        last_refreshed_at=now,
+        refreshed_rule_version=locked.rule_version,
+        next_refresh_at=now + timedelta(minutes=locked.refresh_minutes),
+    )
+    return count
+
+
+def _db_uuid(value: uuid.UUID) -> Any:
+    """A UUID as the database column stores it (text without dashes on SQLite)."""
+    return Segment._meta.get_field("id").get_db_prep_value(value, connection)
+
+
+@transaction.atomic
+def segment_contacts_update(
+    *, segment: Segment, contact_ids: Sequence[uuid.UUID], now: datetime | None = None
+) -> tuple[int, int]:
+    """Re-evaluate the rule for some contacts only (those an event touched); returns how many
+    entered and exited. Idempotent: a second run with the same contacts changes nothing."""
+    locked = _lock(segment)
+    if locked is None or not locked.is_active or not contact_ids:
+        return 0, 0
+    tenant = locked.tenant
+    catalog = segment_catalog(tenant=tenant)
+    if rule_problems(locked.rule, catalog=catalog):
+        return 0, 0  # the next full refresh deactivates it with the reason
+    now = now or timezone.now()
+    selected = set(
+        rule_member_ids(tenant=tenant, rule=locked.rule, catalog=catalog, now=now)
+        .filter(member_id__in=contact_ids)
+        .values_list("member_id", flat=True)
+    )
+    current = set(
+        _current_members(locked)
+        .filter(contact_id__in=contact_ids)
+        .values_list("contact_id", flat=True)
+    )
+    exiting, entering = current - selected, selected - current
+    if exiting:
+        _current_members(locked).filter(contact_id__in=exiting).update(exited_at=now)
+    SegmentMembership.objects.bulk_create(
+        SegmentMembership(tenant=tenant, segment=locked, contact_id=contact_id, entered_at=now)
+        for contact_id in sorted(entering)
+    )
+    if entering or exiting:
+        Segment.objects.filter(pk=locked.pk).update(
+            member_count=F("member_count") + len(entering) - len(exiting)
+        )
+    return len(entering), len(exiting)
+
+
+def segments_update_for_contacts(*, tenant_id: int, contact_ids: Iterable[uuid.UUID]) -> int:
+    """Bring every active segment of the tenant up to date for these contacts; returns how many
+    memberships changed. Each segment in its own transaction."""
+    ids = sorted(set(contact_ids))
+    changed = 0
+    for segment in Segment.objects.filter(tenant_id=tenant_id, is_active=True).order_by("pk"):
+        entered, exited = segment_contacts_update(segment=segment, contact_ids=ids)
+        changed += entered + exited
+    return changed
+
+
+def segment_events_receive(events: Sequence[InteractionEvent]) -> None:
+    """Subscriber of the core's interaction events: after the dispatcher commits, re-evaluate the
+    touched contacts of tenants that have active segments (one task per tenant and batch)."""
+    from segments.tasks import segments_update_for_contacts_task  # tasks import this module
+
+    by_tenant: dict[int, set[str]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, set()).add(str(event.contact_id))
+    with_segments = set(
+        Segment.objects.filter(tenant_id__in=by_tenant, is_active=True).values_list(
+            "tenant_id", flat=True
+        )
+    )
+    for tenant_id in sorted(with_segments):
+        contact_ids = sorted(by_tenant[tenant_id])
+        transaction.on_commit(
+            partial(segments_update_for_contacts_task.delay, tenant_id, contact_ids)
+        )
+
+
+def segments_deactivate_for_schema(*, tenant: Tenant, schema: InteractionSchema) -> None:
+    """Schema deletion hook: segments whose rule uses the schema are deactivated and flagged."""
+    for segment in Segment.objects.filter(tenant=tenant, is_active=True):
+        if schema.schema_id in rule_schema_ids(segment.rule):
+            _deactivate(
+                segment,
+                f"The interaction schema {schema.schema_id!r} was deleted; "
+                "edit the rule to activate the segment again.",
+            )
+
+
+def segments_forget_contact(*, tenant: Tenant, contact: Contact) -> None:
+    """Contact erasure hook: the contact's memberships and their history go, and counts follow."""
+    for segment_id in _current_members_of(tenant=tenant, contact=contact):
+        Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") - 1)
+    SegmentMembership.objects.filter(tenant=tenant, contact=contact).delete()
+
+
+def _current_members_of(*, tenant: Tenant, contact: Contact) -> list[uuid.UUID]:
+    return list(
+        SegmentMembership.objects.filter(
+            tenant=tenant, contact=contact, exited_at__isnull=True
+        ).values_list("segment_id", flat=True)
+    )
+
+
+def segments_claim_due(*, now: datetime | None = None) -> list[tuple[int, uuid.UUID]]:
+    """Claim the active segments whose periodic refresh is due: each claim is a conditional
+    UPDATE that moves ``next_refresh_at`` on, so two schedulers never claim the same one."""
+    now = now or timezone.now()
+    claimed = []
+    due = Segment.objects.filter(is_active=True, next_refresh_at__lte=now).values_list(
+        "pk", "tenant_id", "next_refresh_at", "refresh_minutes"
+    )
+    for segment_id, tenant_id, next_at, minutes in due[:1000]:
+        if Segment.objects.filter(pk=segment_id, next_refresh_at=next_at).update(
+            next_refresh_at=now + timedelta(minutes=minutes)
+        ):
+            claimed.append((tenant_id, segment_id))
+    return claimed
