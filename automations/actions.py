@@ -1,0 +1,66 @@
+"""Pure: the shape of an automation's action documents, and what is wrong with a list of them.
+
+``{"type": "webhook", "url": "https://…"}``, ``{"type": "email", "subject": "…", "body": "…"}``
+(Django template syntax over ``contact`` and ``interaction``), ``{"type": "tag", "name": "…"}``.
+"""
+
+from typing import Any
+
+from automations.emails import template_problem
+from automations.webhooks import url_problem
+from interactions.schema_validation import Problem
+from interactions.services.tags import tag_name_problems
+
+WEBHOOK, EMAIL, TAG = "webhook", "email", "tag"
+ACTION_TYPES = (WEBHOOK, EMAIL, TAG)
+MAX_ACTIONS = 10
+MAX_URL_LENGTH = 2000
+MAX_SUBJECT_LENGTH = 200
+MAX_BODY_LENGTH = 20_000
+_FIELDS = {WEBHOOK: {"type", "url"}, EMAIL: {"type", "subject", "body"}, TAG: {"type", "name"}}
+
+
+def _string(action: dict[str, Any], key: str, where: str, limit: int) -> list[Problem]:
+    value = action.get(key)
+    if not isinstance(value, str) or not value.strip():
+        return [Problem(f"{where}.{key}", "required", "must be a non-empty string")]
+    if len(value) > limit:
+        return [Problem(f"{where}.{key}", "maxLength", f"must be at most {limit} characters")]
+    return []
+
+
+def action_problems(actions: Any) -> list[Problem]:
+    if not isinstance(actions, list) or not actions:
+        return [Problem("actions", "required", "must be a non-empty list")]
+    if len(actions) > MAX_ACTIONS:
+        return [Problem("actions", "limit", f"must have at most {MAX_ACTIONS} actions")]
+    problems: list[Problem] = []
+    for index, action in enumerate(actions):
+        where = f"actions.{index}"
+        if not isinstance(action, dict) or action.get("type") not in ACTION_TYPES:
+            problems.append(
+                Problem(f"{where}.type", "enum", f"must be one of {', '.join(ACTION_TYPES)}")
+            )
+            continue
+        kind = action["type"]
+        unknown = sorted(set(action) - _FIELDS[kind])
+        problems += [
+            Problem(f"{where}.{key}", "unknown", "is not a field of this action") for key in unknown
+        ]
+        if kind == WEBHOOK:
+            found = _string(action, "url", where, MAX_URL_LENGTH)
+            if not found and (problem := url_problem(action["url"])):
+                found = [Problem(f"{where}.url", "invalid", problem)]
+            problems += found
+        elif kind == EMAIL:
+            for key, limit in (("subject", MAX_SUBJECT_LENGTH), ("body", MAX_BODY_LENGTH)):
+                found = _string(action, key, where, limit)
+                if not found and (problem := template_problem(action[key])):
+                    found = [Problem(f"{where}.{key}", "invalid", problem)]
+                problems += found
+        else:
+            problems += [
+                Problem(f"{where}.name", problem.code, problem.message)
+                for problem in tag_name_problems(action.get("name"))
+            ]
+    return problems

@@ -1,0 +1,81 @@
+"""Wire shapes of the automations extension (camelCase, like the core)."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from automations.models import Automation, AutomationRun
+from interactions.api.serializers import LinkOutput
+
+
+class AutomationInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    active = serializers.BooleanField(default=True)
+    trigger = serializers.ChoiceField(choices=Automation.Trigger.values)
+    schemaIds = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
+    )
+    schemaId = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+    property = serializers.CharField(max_length=128, required=False, default="")
+    operator = serializers.ChoiceField(
+        choices=Automation.Operator.values, required=False, default=""
+    )
+    value = serializers.JSONField(required=False, allow_null=True, default=None)
+    entryRule = serializers.ChoiceField(
+        choices=Automation.EntryRule.values, default=Automation.EntryRule.ONCE
+    )
+    entryPeriodDays = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1
+    )
+    actions = serializers.ListField(child=serializers.DictField(), max_length=10)
+
+
+class AutomationOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    active = serializers.BooleanField(source="is_active")
+    trigger = serializers.CharField()
+    schemaIds = serializers.SerializerMethodField()
+    schemaId = serializers.CharField(source="schema.schema_id", allow_null=True, default=None)
+    property = serializers.CharField(source="property_name")
+    operator = serializers.CharField()
+    value = serializers.JSONField(source="condition_value")
+    entryRule = serializers.CharField(source="entry_rule")
+    entryPeriodDays = serializers.IntegerField(source="entry_period_days", allow_null=True)
+    actions = serializers.ListField(child=serializers.DictField())
+    flaggedReason = serializers.CharField(source="flagged_reason")
+    created = serializers.DateTimeField(source="created_at")
+    updated = serializers.DateTimeField(source="updated_at")
+
+    def get_schemaIds(self, automation: Automation) -> list[str]:
+        return sorted(schema.schema_id for schema in automation.schemas.all())
+
+
+class RunAttemptOutput(serializers.Serializer[Any]):
+    action = serializers.IntegerField(source="action_index")
+    actionType = serializers.CharField(source="action_type")
+    attempt = serializers.IntegerField(source="number")
+    outcome = serializers.CharField()
+    durationMs = serializers.IntegerField(source="duration_ms")
+    error = serializers.CharField()
+    started = serializers.DateTimeField(source="started_at")
+
+
+class AutomationRunOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    contactId = serializers.UUIDField(source="contact_id")
+    interactionId = serializers.UUIDField(source="interaction_id")
+    status = serializers.CharField()
+    error = serializers.CharField()
+    created = serializers.DateTimeField(source="created_at")
+    finished = serializers.DateTimeField(source="finished_at", allow_null=True)
+    attempts = RunAttemptOutput(many=True)
+
+
+class AutomationRunPageOutput(serializers.Serializer[Any]):
+    links = LinkOutput(many=True)  # the core's component: one shape of links everywhere
+    items = AutomationRunOutput(many=True)
+
+
+def run_output(run: AutomationRun) -> Any:
+    return AutomationRunOutput(run).data

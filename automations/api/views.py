@@ -1,0 +1,187 @@
+"""The automations extension of the API: CRUD for automations, reading their runs."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from automations.api.serializers import (
+    AutomationInput,
+    AutomationOutput,
+    AutomationRunOutput,
+    AutomationRunPageOutput,
+)
+from automations.models import Automation
+from automations.selectors import (
+    automation_get,
+    automation_list,
+    automation_run_get,
+    automation_runs_page,
+    schemas_by_id,
+)
+from automations.services.automations import (
+    automation_create,
+    automation_delete,
+    automation_update,
+)
+from engage_site.api.exceptions import InvalidRequest
+from engage_site.api.pagination import continuation_decode, continuation_encode
+from engage_site.api.views import TenantApiView
+from interactions.api.docs import BODY_ERRORS, errors
+from interactions.models import InteractionSchema, Tenant
+from interactions.schema_validation import Problem
+
+EXTENSION = ["extension"]
+RUN_PAGE_SIZE = 50
+
+
+def _fields(tenant: Tenant, data: dict[str, Any]) -> tuple[dict[str, Any], list[InteractionSchema]]:
+    """Validated input as service arguments; schema ids the tenant has not are a 400."""
+    wanted = [*data["schemaIds"], *([data["schemaId"]] if data["schemaId"] else [])]
+    found = schemas_by_id(tenant=tenant, schema_ids=wanted)
+    unknown = [
+        Problem(field, "invalid", f"names no interaction schema ({schema_id})")
+        for field, schema_id in [
+            *(("schemaIds", schema_id) for schema_id in data["schemaIds"]),
+            *((("schemaId", data["schemaId"]),) if data["schemaId"] else ()),
+        ]
+        if schema_id not in found
+    ]
+    if unknown:
+        raise InvalidRequest("The automation is not valid.", errors=unknown)
+    fields = {
+        "name": data["name"],
+        "is_active": data["active"],
+        "trigger": data["trigger"],
+        "schema": found.get(data["schemaId"]) if data["schemaId"] else None,
+        "property_name": data["property"],
+        "operator": data["operator"],
+        "condition_value": data["value"],
+        "entry_rule": data["entryRule"],
+        "entry_period_days": data["entryPeriodDays"],
+        "actions": data["actions"],
+    }
+    return fields, [found[schema_id] for schema_id in data["schemaIds"]]
+
+
+def _input(request: Request, view: TenantApiView) -> dict[str, Any]:
+    body = view.json_body()
+    serializer = AutomationInput(data=body)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _output(automation: Automation) -> Any:
+    fresh = automation_get(tenant=automation.tenant, automation_id=automation.public_id)
+    return AutomationOutput(fresh).data
+
+
+class AutomationCollectionApi(TenantApiView):
+    """The tenant's automations."""
+
+    @extend_schema(
+        operation_id="automations_list",
+        tags=EXTENSION,
+        responses={200: AutomationOutput(many=True), **errors()},
+    )
+    def get(self, request: Request, version: str) -> Response:
+        return Response(AutomationOutput(automation_list(tenant=self.tenant), many=True).data)
+
+    @extend_schema(
+        operation_id="automations_create",
+        tags=EXTENSION,
+        request=AutomationInput,
+        responses={201: AutomationOutput, **errors(*BODY_ERRORS)},
+    )
+    def post(self, request: Request, version: str) -> Response:
+        fields, schemas = _fields(self.tenant, _input(request, self))
+        automation = automation_create(tenant=self.tenant, schemas=schemas, **fields)
+        return Response(_output(automation), status=201)
+
+
+class AutomationDetailApi(TenantApiView):
+    """One automation by id: read, replace, delete."""
+
+    @extend_schema(
+        operation_id="automations_retrieve",
+        tags=EXTENSION,
+        responses={200: AutomationOutput, **errors(404)},
+    )
+    def get(self, request: Request, version: str, automation_id: str) -> Response:
+        automation = automation_get(tenant=self.tenant, automation_id=automation_id)
+        return Response(AutomationOutput(automation).data)
+
+    @extend_schema(
+        operation_id="automations_update",
+        tags=EXTENSION,
+        request=AutomationInput,
+        responses={200: AutomationOutput, **errors(404, *BODY_ERRORS)},
+    )
+    def put(self, request: Request, version: str, automation_id: str) -> Response:
+        automation = automation_get(tenant=self.tenant, automation_id=automation_id)
+        fields, schemas = _fields(self.tenant, _input(request, self))
+        automation_update(automation=automation, schemas=schemas, **fields)
+        return Response(_output(automation))
+
+    @extend_schema(
+        operation_id="automations_delete",
+        tags=EXTENSION,
+        responses={204: None, **errors(404)},
+    )
+    def delete(self, request: Request, version: str, automation_id: str) -> Response:
+        automation = automation_get(tenant=self.tenant, automation_id=automation_id)
+        automation_delete(automation=automation)
+        return Response(status=204)
+
+
+class AutomationRunCollectionApi(TenantApiView):
+    """An automation's runs, newest first, 50 a page, with their attempts."""
+
+    @extend_schema(
+        operation_id="automations_runs_list",
+        tags=EXTENSION,
+        parameters=[OpenApiParameter("continuation", str)],
+        responses={200: AutomationRunPageOutput, **errors(400, 404)},
+    )
+    def get(self, request: Request, version: str, automation_id: str) -> Response:
+        automation = automation_get(tenant=self.tenant, automation_id=automation_id)
+        scope = f"automation-runs:{self.tenant.pk}:{automation.pk}"
+        token = request.query_params.get("continuation")
+        after = continuation_decode(token, scope=scope) if token else None
+        runs, has_next = automation_runs_page(
+            tenant=self.tenant, automation=automation, after=after, size=RUN_PAGE_SIZE
+        )
+        links = [{"rel": "self", "method": "GET", "href": request.build_absolute_uri()}]
+        if has_next:
+            last = runs[-1]
+            next_token = continuation_encode(scope=scope, created=last.created_at, last_id=last.pk)
+            base = request.build_absolute_uri(
+                reverse(
+                    f"{version}:automation-run-collection", kwargs={"automation_id": automation_id}
+                )
+            )
+            links.append(
+                {
+                    "rel": "next",
+                    "method": "GET",
+                    "href": f"{base}?{urlencode({'continuation': next_token})}",
+                }
+            )
+        return Response({"links": links, "items": AutomationRunOutput(runs, many=True).data})
+
+
+class AutomationRunDetailApi(TenantApiView):
+    """One run with its attempts."""
+
+    @extend_schema(
+        operation_id="automations_runs_retrieve",
+        tags=EXTENSION,
+        responses={200: AutomationRunOutput, **errors(404)},
+    )
+    def get(self, request: Request, version: str, automation_id: str, run_id: str) -> Response:
+        automation = automation_get(tenant=self.tenant, automation_id=automation_id)
+        run = automation_run_get(tenant=self.tenant, automation=automation, run_id=run_id)
+        return Response(AutomationRunOutput(run).data)

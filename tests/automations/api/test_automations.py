@@ -1,0 +1,159 @@
+"""The automations extension of the API: CRUD, runs with keyset pages, errors in the one shape."""
+
+from typing import Any
+
+import pytest
+
+from automations.models import AutomationRun
+from interactions.events import interaction_events_dispatch
+from tests.automations.conftest import purchase_schema
+from tests.conftest import Persona
+from tests.factories import ContactFactory, make_interaction
+
+WEBHOOK = [{"type": "webhook", "url": "https://hooks.example.com/in"}]
+
+
+def specific_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "Big buys",
+        "trigger": "specific_interaction",
+        "schemaId": "purchase",
+        "property": "amount",
+        "operator": "gte",
+        "value": 100,
+        "entryRule": "every_n_days",
+        "entryPeriodDays": 30,
+        "actions": WEBHOOK,
+        **overrides,
+    }
+
+
+def problem(field: str, code: str, message: str) -> dict[str, str]:
+    return {"field": field, "code": code, "message": message}
+
+
+@pytest.fixture
+def purchase(alice: Persona) -> Any:
+    return purchase_schema(alice.tenant)
+
+
+def test_it_creates_reads_lists_replaces_and_deletes_an_automation(
+    alice: Persona, purchase: Any
+) -> None:
+    created = alice.post("automations", specific_body())
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    automation_id = body["id"]
+    assert {k: v for k, v in body.items() if k not in ("id", "created", "updated")} == {
+        "name": "Big buys",
+        "active": True,
+        "trigger": "specific_interaction",
+        "schemaIds": [],
+        "schemaId": "purchase",
+        "property": "amount",
+        "operator": "gte",
+        "value": 100,
+        "entryRule": "every_n_days",
+        "entryPeriodDays": 30,
+        "actions": WEBHOOK,
+        "flaggedReason": "",
+    }
+    assert alice.get(f"automations/{automation_id}").json() == body
+    assert [a["id"] for a in alice.get("automations").json()] == [automation_id]
+
+    replaced = alice.client.put(
+        f"/api/v2/automations/{automation_id}",
+        {"name": "Any purchase", "trigger": "new_interaction", "schemaIds": ["purchase"],
+         "actions": WEBHOOK, "active": False},
+        format="json",
+    )  # fmt: skip
+    assert replaced.status_code == 200, replaced.json()
+    assert replaced.json()["schemaIds"] == ["purchase"]
+    assert replaced.json()["schemaId"] is None and replaced.json()["entryRule"] == "once"
+    assert replaced.json()["active"] is False
+
+    assert alice.delete(f"automations/{automation_id}").status_code == 204
+    assert alice.get(f"automations/{automation_id}").json() == {
+        "statusCode": 404,
+        "errorCode": "AutomationNotFound",
+        "message": "No automation has this id.",
+    }
+
+
+def test_it_refuses_an_invalid_automation_naming_each_field(alice: Persona, purchase: Any) -> None:
+    refused = alice.post(
+        "automations",
+        specific_body(
+            property="nope",
+            entryPeriodDays=None,
+            actions=[{"type": "webhook", "url": "ftp://x"}, {"type": "sms"}],
+        ),
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "statusCode": 400,
+        "errorCode": "InvalidRequest",
+        "message": "The automation is not valid.",
+        "errors": [
+            problem("property", "invalid", "must be a property of the schema purchase"),
+            problem("entryPeriodDays", "minimum", "must be from 1 to 3650 days"),
+            problem("actions.0.url", "invalid", "must be an http or https URL"),
+            problem("actions.1.type", "enum", "must be one of webhook, email, tag"),
+        ],
+    }
+
+
+def test_it_refuses_an_unknown_schema(alice: Persona) -> None:
+    refused = alice.post("automations", specific_body(schemaId="ghost"))
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {"field": "schemaId", "code": "invalid", "message": "names no interaction schema (ghost)"}
+    ]
+
+
+def test_it_lists_runs_newest_first_in_keyset_pages(alice: Persona, purchase: Any) -> None:
+    created = alice.post(
+        "automations",
+        {"name": "All", "trigger": "new_interaction", "entryRule": "every_time",
+         "actions": WEBHOOK},
+    ).json()  # fmt: skip
+    contact = ContactFactory(tenant=alice.tenant)
+    for _ in range(51):
+        make_interaction(contact, purchase, payload={"store": "x"})
+    interaction_events_dispatch()
+    assert AutomationRun.objects.count() == 51
+
+    first = alice.get(f"automations/{created['id']}/runs").json()
+    assert len(first["items"]) == 50
+    assert first["items"][0]["contactId"] == str(contact.pk)
+    assert first["items"][0]["status"] == "pending" and first["items"][0]["attempts"] == []
+    next_href = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    second = alice.client.get(next_href).json()
+    assert len(second["items"]) == 1
+    assert [link["rel"] for link in second["links"]] == ["self"]
+    seen = {item["id"] for item in first["items"] + second["items"]}
+    assert seen == {str(pk) for pk in AutomationRun.objects.values_list("pk", flat=True)}
+    run_id = second["items"][0]["id"]
+    assert alice.get(f"automations/{created['id']}/runs/{run_id}").json() == second["items"][0]
+    tampered = alice.get(f"automations/{created['id']}/runs?continuation=abc")
+    assert tampered.status_code == 400 and tampered.json()["errorCode"] == "InvalidContinuation"
+
+
+def test_the_routes_are_in_the_openapi_document_as_extensions(client: Any) -> None:
+    document = client.get("/api/schema/?format=json").json()
+    operations = {
+        (path, method): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if path.startswith("/api/v2/automations")
+    }
+    assert set(operations) == {
+        ("/api/v2/automations", "get"),
+        ("/api/v2/automations", "post"),
+        ("/api/v2/automations/{automation_id}", "get"),
+        ("/api/v2/automations/{automation_id}", "put"),
+        ("/api/v2/automations/{automation_id}", "delete"),
+        ("/api/v2/automations/{automation_id}/runs", "get"),
+        ("/api/v2/automations/{automation_id}/runs/{run_id}", "get"),
+    }
+    assert all(operation["tags"] == ["extension"] for operation in operations.values())

@@ -1,0 +1,143 @@
+"""The Automations pages: list, create and edit, run log with retry, send test, the contact card
+panel; and another tenant's automations are not found."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from automations.models import Automation, AutomationRun
+from automations.services.runs import automation_run_execute
+from interactions.events import interaction_events_dispatch
+from interactions.roles import MARKETER
+from interactions.services.staff import staff_user_create
+from tests.automations.conftest import Receiver, purchase_schema, webhook_automation
+from tests.conftest import Persona
+from tests.factories import ContactFactory, make_interaction
+
+
+@pytest.fixture
+def marketer(alice: Persona) -> Client:
+    user = staff_user_create(
+        tenant=alice.tenant, username="mia", password="pw-12345678", role=MARKETER
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def form_data(**overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "Welcome",
+        "is_active": "on",
+        "trigger": "specific_interaction",
+        "schema": "",
+        "property_name": "store",
+        "operator": "one_of",
+        "condition_value": "Solna, Kista",
+        "entry_rule": "once",
+        "action_0_type": "tag",
+        "action_0_target": "welcomed",
+        "action_1_type": "email",
+        "action_1_target": "Hi {{ contact.first_name }}",
+        "action_1_body": "Welcome to {{ interaction.payload.store }}",
+        **overrides,
+    }
+
+
+def test_a_marketer_creates_edits_and_lists_an_automation(alice: Persona, marketer: Client) -> None:
+    schema = purchase_schema(alice.tenant)
+    created = marketer.post("/automations/new", form_data(schema=schema.pk))
+    assert created.status_code == 302, created.content.decode()[:3000]
+    automation = Automation.objects.get()
+    assert automation.condition_value == ["Solna", "Kista"]
+    assert automation.actions == [
+        {"type": "tag", "name": "welcomed"},
+        {"type": "email", "subject": "Hi {{ contact.first_name }}",
+         "body": "Welcome to {{ interaction.payload.store }}"},
+    ]  # fmt: skip
+    edit_url = f"/automations/{automation.public_id}"
+    page = marketer.get(edit_url)
+    assert page.status_code == 200 and b"Solna, Kista" in page.content
+
+    edited = marketer.post(
+        edit_url,
+        form_data(schema=schema.pk, entry_rule="every_n_days", entry_period_days="7",
+                  operator="equals", condition_value="Solna"),
+    )  # fmt: skip
+    assert edited.status_code == 302
+    automation.refresh_from_db()
+    assert (automation.entry_period_days, automation.condition_value) == (7, "Solna")
+
+    listing = marketer.get("/automations/")
+    assert listing.status_code == 200 and b"Welcome" in listing.content
+
+
+def test_the_editor_shows_the_services_refusals(alice: Persona, marketer: Client) -> None:
+    schema = purchase_schema(alice.tenant)
+    refused = marketer.post(
+        "/automations/new", form_data(schema=schema.pk, operator="gt", condition_value="x")
+    )
+    assert refused.status_code == 200
+    assert b"greater/less than applies to numbers and dates only" in refused.content
+    assert Automation.objects.count() == 0
+
+
+def test_the_run_log_shows_runs_with_attempts_and_retries_a_failed_one(
+    alice: Persona, marketer: Client, settings: Any
+) -> None:
+    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
+    schema = purchase_schema(alice.tenant)
+    automation = webhook_automation(alice.tenant, "http://127.0.0.1:9/x")
+    contact = ContactFactory(tenant=alice.tenant, first_name="Ann", last_name="Lee")
+    make_interaction(contact, schema, payload={"store": "x"})
+    interaction_events_dispatch()
+    run = AutomationRun.objects.get()
+    automation_run_execute(run_id=str(run.pk))
+
+    log = marketer.get(f"/automations/{automation.public_id}/runs")
+    assert log.status_code == 200
+    html = log.content.decode()
+    assert "Ann Lee" in html and "Failed" in html and "refused address" in html
+    assert "Retry" in html
+
+    retried = marketer.post(f"/automations/{automation.public_id}/runs/{run.pk}/retry")
+    assert retried.status_code == 302
+    run.refresh_from_db()
+    assert run.status == "pending"
+
+    card = marketer.get(f"/contacts/{contact.pk}/")
+    assert card.status_code == 200
+    assert "Automations" in card.content.decode() and "Welcome" in card.content.decode()
+
+
+def test_send_test_posts_a_signed_sample_to_the_webhook(
+    alice: Persona, marketer: Client, receiver: Receiver
+) -> None:
+    automation = webhook_automation(alice.tenant, f"{receiver.url}/ok", receiver)
+    sent = marketer.post(
+        f"/automations/{automation.public_id}/test-webhook",
+        {"url": f"{receiver.url}/ok"},
+        follow=True,
+    )
+    assert "was delivered" in sent.content.decode()
+    assert receiver.run_ids() == {"test": 1}
+    other = marketer.post(
+        f"/automations/{automation.public_id}/test-webhook", {"url": "http://10.0.0.1/"}
+    )
+    assert other.status_code == 404
+
+
+def test_another_tenant_s_automation_is_not_found(
+    alice: Persona, bob: Persona, marketer: Client
+) -> None:
+    theirs = webhook_automation(bob.tenant, "https://hooks.example.com/")
+    for url in (
+        f"/automations/{theirs.public_id}",
+        f"/automations/{theirs.public_id}/runs",
+        "/automations/not-a-uuid",
+    ):
+        assert marketer.get(url).status_code == 404
+    assert marketer.post(f"/automations/{theirs.public_id}/rotate-secret").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.webhook_secret == Automation.objects.get(pk=theirs.pk).webhook_secret
