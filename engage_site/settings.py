@@ -169,6 +169,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interactions.tasks.retention_purge_task",
         "schedule": timedelta(hours=1),
     },
+    # Segments whose refresh interval has passed are claimed and refreshed.
+    "segments-refresh-due": {
+        "task": "segments.tasks.segments_refresh_due_task",
+        "schedule": timedelta(seconds=env_int("SEGMENT_REFRESH_SWEEP_SECONDS", 60, minimum=1)),
+    },
+    # Claimed automation runs not finished within their lease are handed to workers again.
+    "automation-runs-relay": {
+        "task": "automations.tasks.automation_runs_relay_task",
+        "schedule": timedelta(seconds=env_int("AUTOMATION_RELAY_SECONDS", 5, minimum=1)),
+    },
+    "automation-runs-purge": {
+        "task": "automations.tasks.automation_runs_purge_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Blob storage ---------------------------------------------------------------------------------
@@ -259,6 +273,24 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# --- Automations and email -----------------------------------------------------------------------
+# Webhooks to private, loopback and link-local addresses are refused unless allowed here.
+AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = env_bool("AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS", False)
+AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = env_list("AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS", [])
+AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS = float(env_str("AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+AUTOMATIONS_MAX_ATTEMPTS = env_int("AUTOMATIONS_MAX_ATTEMPTS", 5, minimum=1)
+AUTOMATIONS_RETRY_BASE_SECONDS = float(env_str("AUTOMATIONS_RETRY_BASE_SECONDS", "30"))
+AUTOMATIONS_LEASE_SECONDS = env_int("AUTOMATIONS_LEASE_SECONDS", 120, minimum=1)
+AUTOMATIONS_RUN_RETENTION_DAYS = env_int("AUTOMATIONS_RUN_RETENTION_DAYS", 90, minimum=1)
+AUTOMATIONS_EMAIL_FROM = env_str("AUTOMATIONS_EMAIL_FROM")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 # --- Auth, i18n -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -34,7 +34,9 @@ def interaction_event_record(
     )
     from interactions.tasks import interaction_events_dispatch_task  # tasks import this module
 
-    transaction.on_commit(interaction_events_dispatch_task.delay)
+    # Robust: with the broker down the request still succeeds (the interaction is committed);
+    # the periodic sweep dispatches the event once the broker is back.
+    transaction.on_commit(interaction_events_dispatch_task.delay, robust=True)
 
 
 def interaction_events_dispatch(*, limit: int = 500) -> int:

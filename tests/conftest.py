@@ -172,3 +172,15 @@ def wait_until(condition: Any, *, timeout: float = 10.0, interval: float = 0.1) 
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {condition.__doc__ or condition}")
         time.sleep(interval)
+
+
+@pytest.fixture
+def no_gc_pauses() -> Any:
+    """For tests that bound the time of one operation (hostile input must not make work
+    explode): a garbage-collector pause left over from earlier tests is not what they measure."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()

@@ -155,6 +155,7 @@ class TestSchemaDocuments:
         ]
 
 
+@pytest.mark.usefixtures("no_gc_pauses")
 class TestHostileSchemas:
     """Schemas that try to fetch, read, loop or hang are refused, each in well under 100 ms."""
 

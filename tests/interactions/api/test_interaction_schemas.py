@@ -615,7 +615,7 @@ def big_bodies(settings: Any) -> None:
     settings.API_MAX_BODY_BYTES = 1024 * 1024
 
 
-@pytest.mark.usefixtures("big_bodies")
+@pytest.mark.usefixtures("big_bodies", "no_gc_pauses")
 @pytest.mark.parametrize(
     ("document", "error_code", "fields"),
     [case[1:] for case in HOSTILE],
@@ -639,7 +639,7 @@ def test_it_refuses_a_hostile_schema_quickly_naming_the_path(
     assert InteractionSchema.objects.count() == 0
 
 
-@pytest.mark.usefixtures("big_bodies")
+@pytest.mark.usefixtures("big_bodies", "no_gc_pauses")
 @pytest.mark.parametrize("depth", [2, 10, 40, 400, 900, 5000])
 def test_it_refuses_deeply_nested_properties_quickly(alice: Persona, depth: int) -> None:
     alice.get("ping")  # warm up
@@ -672,6 +672,7 @@ def test_it_refuses_deeply_nested_properties_quickly(alice: Persona, depth: int)
     assert InteractionSchema.objects.count() == 0
 
 
+@pytest.mark.usefixtures("no_gc_pauses")
 def test_a_backtracking_pattern_is_accepted_and_runs_in_linear_time(
     alice: Persona, contact: Any
 ) -> None:
