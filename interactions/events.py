@@ -8,6 +8,7 @@ sweep) hands undispatched events to the subscribers in ``interactions.registry``
 import logging
 from collections.abc import Sequence
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +16,9 @@ from interactions.models import Interaction, InteractionEvent
 from interactions.registry import interaction_event_subscribers
 
 logger = logging.getLogger(__name__)
+
+DISPATCH_PENDING = "interaction-events:dispatch-pending"
+DISPATCH_PENDING_SECONDS = 2
 
 
 def interaction_event_record(
@@ -32,11 +36,37 @@ def interaction_event_record(
         schema_pk=interaction.schema_id,
         fires_automations=fires_automations,
     )
-    from interactions.tasks import interaction_events_dispatch_task  # tasks import this module
-
     # Robust: with the broker down the request still succeeds (the interaction is committed);
     # the periodic sweep dispatches the event once the broker is back.
-    transaction.on_commit(interaction_events_dispatch_task.delay, robust=True)
+    transaction.on_commit(interaction_events_dispatch_soon, robust=True)
+
+
+def interaction_events_dispatch_soon() -> None:
+    """Enqueue a dispatch unless one is already waiting to start.
+
+    Under load most requests find one waiting and skip the enqueue (one cache write instead of a
+    broker round trip), and the dispatcher hands over big batches. No event is left behind: the
+    dispatcher clears the flag *before* it reads its batch, so an event committed after that read
+    finds the flag clear and enqueues a new dispatch. The flag expires on its own in case a
+    dispatch task is lost; the periodic sweep covers that case too.
+    """
+    from interactions.tasks import interaction_events_dispatch_task  # tasks import this module
+
+    try:
+        waiting = not cache.add(DISPATCH_PENDING, 1, timeout=DISPATCH_PENDING_SECONDS)
+    except Exception:
+        logger.warning("Cache unreachable; enqueueing an event dispatch anyway", exc_info=True)
+        waiting = False
+    if not waiting:
+        interaction_events_dispatch_task.delay()
+
+
+def interaction_events_dispatch_started() -> None:
+    """Called by a dispatch as it starts, before it reads any event (see above)."""
+    try:
+        cache.delete(DISPATCH_PENDING)
+    except Exception:
+        logger.warning("Cache unreachable; dispatch flag left to expire", exc_info=True)
 
 
 def interaction_events_dispatch(*, limit: int = 500) -> int:

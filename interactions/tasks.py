@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from interactions import raw_storage
-from interactions.events import interaction_events_dispatch
+from interactions.events import interaction_events_dispatch, interaction_events_dispatch_started
 from interactions.services.retention import retention_purge
 from interactions.services.schemas import deleted_schemas_purge
 
@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task
 def interaction_events_dispatch_task() -> int:
     """Hand pending events over until none are left (a burst becomes a few large batches)."""
+    interaction_events_dispatch_started()
     total = 0
     while handed := interaction_events_dispatch():
         total += handed

@@ -150,6 +150,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--broker",
+        choices=["redis", "none"],
+        default="redis",
+        help="redis (default): as in production, tasks go to Redis and a Celery worker runs them; "
+        "none: the embedded mode, tasks run inside the web process",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get(
@@ -164,6 +171,11 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
+    if args.broker == "redis":
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+        subprocess.run(
+            ["redis-cli", "-u", env["REDIS_URL"], "flushdb"], check=True, capture_output=True
+        )
     wrk = ensure_wrk()
     ensure_database(database_url)
     print(f"Setting up {database_url} …", flush=True)
@@ -185,6 +197,24 @@ def main() -> None:
         cwd=ROOT,
         env=env,
     )
+    worker = None
+    if args.broker == "redis":
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "engage_site",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
     try:
         wait_for_server()
         # Warm up both endpoints (connections, compiled validator) before measuring.
@@ -208,7 +238,7 @@ def main() -> None:
         )
         print(
             f"Measuring {args.seconds}s per endpoint at concurrency {args.connections} "
-            f"({args.workers} gunicorn workers) …",
+            f"({args.workers} gunicorn workers, broker: {args.broker}) …",
             flush=True,
         )
         baseline = drive(
@@ -232,6 +262,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print()
