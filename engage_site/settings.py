@@ -320,5 +320,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One INFO line per task run drowns everything else when tasks run in-process.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }

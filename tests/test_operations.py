@@ -165,3 +165,35 @@ def test_bootstrap_demo_twice_rotates_the_key_and_creates_the_samples_once() -> 
     client = APIClient()
     client.credentials(HTTP_APIKEY=second)
     assert len(client.get("/api/v2/interactionschemas").json()) == len(SAMPLE_SCHEMAS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_periodic_jobs_of_the_beat_schedule_all_run_in_a_fresh_process(alice: Any) -> None:
+    """Without Redis, `serve` runs the beat schedule through this command, in a process of its
+    own: every job must be found there (autodiscovery) and run."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    from interactions.models import PendingRawCopy
+    from tests.conftest import _database_url
+    from tests.factories import ContactFactory, make_interaction, make_schema
+
+    make_interaction(ContactFactory(tenant=alice.tenant), make_schema(alice.tenant))
+    assert PendingRawCopy.objects.count() == 1
+    env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict)}
+    env.pop("REDIS_URL", None)  # the in-process mode this command exists for
+    done = subprocess.run(
+        [sys.executable, "manage.py", "run_periodic_jobs", "--once"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "failed" not in done.stderr, done.stderr
+    assert PendingRawCopy.objects.count() == 0  # the flush job ran

@@ -3,9 +3,10 @@ import signal
 import time
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
+
+from engage_site.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -13,11 +14,27 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs of CELERY_BEAT_SCHEDULE in this process, for installs without "
-        "Redis. "
-        "With Redis, run `celery beat` and `celery worker` instead."
+        "Redis (`manage.py serve` starts it). With Redis, run `celery beat` and `celery worker`."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="run every job once, then stop (e.g. from cron)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        # The tasks modules are found by autodiscovery, which a worker triggers at start-up.
+        app.loader.import_default_modules()
+        beat_schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+        tasks = {name: app.tasks[entry["task"]] for name, entry in beat_schedule.items()}
+        intervals = {
+            name: entry["schedule"].total_seconds() for name, entry in beat_schedule.items()
+        }
+        if options["once"]:
+            for name in tasks:
+                self._run(name, tasks[name])
+            return
+
         stopping = False
 
         def stop(*_: Any) -> None:
@@ -26,21 +43,18 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        beat_schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
-        schedule = {
-            name: entry["schedule"].total_seconds() for name, entry in beat_schedule.items()
-        }
-        due = dict.fromkeys(schedule, time.monotonic())
-        self.stdout.write(f"Running periodic jobs: {', '.join(schedule)}")
+        due = dict.fromkeys(tasks, time.monotonic())
+        self.stdout.write(f"Running periodic jobs: {', '.join(tasks)}")
         while not stopping:
             now = time.monotonic()
-            for name, interval in schedule.items():
-                if now < due[name]:
-                    continue
-                due[name] = now + interval
-                task = current_app.tasks[beat_schedule[name]["task"]]
-                try:
-                    task.apply(throw=True)
-                except Exception:
-                    logger.exception("Periodic job %s failed; it runs again in %ss", name, interval)
+            for name, task in tasks.items():
+                if now >= due[name]:
+                    due[name] = now + intervals[name]
+                    self._run(name, task)
             time.sleep(0.5)
+
+    def _run(self, name: str, task: Any) -> None:
+        try:
+            task.apply(throw=True)
+        except Exception:
+            logger.exception("Periodic job %s failed; it runs again at its next interval", name)
