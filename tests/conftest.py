@@ -28,6 +28,25 @@ def _fast_and_strict(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process_unless_a_worker_is_wanted(request: Any) -> Any:
+    """With REDIS_URL set the broker is real. Tests that don't ask for a worker run their tasks
+    in-process, as without Redis, so that no worker touches their data while pytest flushes it
+    (a worker dispatching a test's events during the flush can deadlock it)."""
+    wants_worker = "worker" in request.keywords or {"celery_worker", "background"} & set(
+        request.fixturenames
+    )
+    if wants_worker:
+        yield
+        return
+    from engage_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _no_rate_limit_leaks(db: None) -> None:
     """Each test starts with empty rate-limit windows."""
     from django.core.cache import cache
