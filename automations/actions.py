@@ -8,8 +8,8 @@ from typing import Any
 
 from automations.emails import template_problem
 from automations.webhooks import url_problem
-from interactions.schema_validation import Problem
-from interactions.services.tags import tag_name_problems
+from engage_site.api.problems import Problem
+from interactions.public import tag_name_problems
 
 WEBHOOK, EMAIL, TAG = "webhook", "email", "tag"
 ACTION_TYPES = (WEBHOOK, EMAIL, TAG)

@@ -8,7 +8,7 @@ from django import forms
 from automations.actions import EMAIL, TAG, WEBHOOK
 from automations.models import Automation
 from automations.triggers import ONE_OF
-from interactions.models import InteractionSchema, Tenant
+from interactions.public import InteractionSchema, Tenant
 
 ACTION_ROWS = 3
 ACTION_CHOICES = [("", "—"), (WEBHOOK, "Webhook"), (EMAIL, "Email"), (TAG, "Add a tag")]

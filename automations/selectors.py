@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from automations.models import Automation, AutomationRun, RunAttempt
 from engage_site.api.exceptions import NotFound
-from interactions.models import Contact, InteractionSchema, Tenant
+from interactions.public import Contact, InteractionSchema, Tenant
 
 
 class AutomationNotFound(NotFound):

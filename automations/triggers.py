@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from interactions.schema_validation import Problem
+from engage_site.api.problems import Problem
 
 NEW_INTERACTION = "new_interaction"
 SPECIFIC_INTERACTION = "specific_interaction"

@@ -26,8 +26,7 @@ from automations.services.automations import (
 )
 from automations.services.runs import automation_run_retry, automation_webhook_test
 from engage_site.api.exceptions import InvalidRequest
-from interactions.models import Contact, Tenant
-from interactions.views.access import tenant_page
+from interactions.public import Contact, Tenant, tenant_page
 
 RUN_PAGE_SIZE = 50
 

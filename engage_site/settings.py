@@ -245,9 +245,9 @@ SCHEMA_DELETE_INLINE_LIMIT = env_int("SCHEMA_DELETE_INLINE_LIMIT", 1000, minimum
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["engage_site.api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["engage_site.api.permissions.HasTenant"],
-    "DEFAULT_THROTTLE_CLASSES": ["engage_site.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["interactions.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["interactions.api.authentication.HasTenant"],
+    "DEFAULT_THROTTLE_CLASSES": ["interactions.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["engage_site.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "engage_site.api.openapi.VersionedAutoSchema",

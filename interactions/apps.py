@@ -9,7 +9,7 @@ class InteractionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI description of the API key authentication with drf-spectacular.
-        from engage_site.api import openapi  # noqa: F401
+        from interactions.api import openapi  # noqa: F401
         from interactions.roles import roles_ensure
 
         # Permissions exist only after migrate's post_migrate step, so the roles follow it.

@@ -3,8 +3,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from interactions.extensions import navigation_links
 from interactions.models import Tenant
-from interactions.registry import navigation_links
 from interactions.tenancy import current_tenant
 
 
@@ -15,9 +15,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"navigation": ()}
     return {
         "navigation": [
-            (label, reverse(url_name))
-            for label, url_name, permission in navigation_links
-            if user.has_perm(permission)
+            (link.label, reverse(link.url_name))
+            for link in navigation_links()
+            if user.has_perm(link.permission)
         ]
     }
 

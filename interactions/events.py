@@ -2,7 +2,7 @@
 
 ``interaction_event_record`` is called inside the transaction that stores or deletes an
 interaction. ``interaction_events_dispatch`` (a Celery task after each commit, and a periodic
-sweep) hands undispatched events to the subscribers in ``interactions.registry``.
+sweep) hands undispatched events to the subscribers registered in ``interactions.extensions``.
 """
 
 import logging
@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from interactions.extensions import event_subscribers
 from interactions.models import Interaction, InteractionEvent
-from interactions.registry import interaction_event_subscribers
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def interaction_event_record(
 ) -> None:
     """Write the event; call inside the transaction that writes ``interaction``. A no-op while
     no app subscribes, so the core alone pays nothing for the outbox."""
-    if not interaction_event_subscribers:
+    if not event_subscribers():
         return
     InteractionEvent.objects.create(
         tenant_id=interaction.tenant_id,
@@ -84,7 +84,7 @@ def interaction_events_dispatch(*, limit: int = 500) -> int:
         )
         if not batch:
             return 0
-        for subscriber in interaction_event_subscribers:
+        for subscriber in event_subscribers():
             subscriber(batch)
         InteractionEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
             dispatched_at=timezone.now()

@@ -63,12 +63,6 @@ class RawCopyNotAvailable(ApiError):
     default_message = "The raw copy can't be read right now; retry later."
 
 
-class InvalidContinuation(ApiError):
-    status_code = 400
-    error_code = "InvalidContinuation"
-    default_message = "The continuation token is not valid for this listing."
-
-
 class IdempotencyKeyReused(ApiError):
     status_code = 422
     error_code = "IdempotencyKeyReused"

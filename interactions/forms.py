@@ -6,13 +6,13 @@ from django import forms
 
 from engage_site.api.exceptions import ApiError, InvalidJson
 from engage_site.api.parsers import loads_strict
+from engage_site.api.problems import Problem
 from interactions.exceptions import (
     InteractionSchemaAlreadyExists,
     InteractionSchemaLimitExceeded,
     InvalidInteractionSchema,
 )
 from interactions.models import InteractionSchema, Tenant
-from interactions.schema_validation import Problem
 from interactions.services.schemas import interaction_schema_create, interaction_schema_problems
 
 # The form field that shows a problem of this wire field; any other goes with the document.

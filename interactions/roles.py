@@ -9,10 +9,13 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
+from interactions.extensions import registered_extensions
+
 ADMIN = "Admin"
 MARKETER = "Marketer"
 
-# app label -> model -> actions, per role. Other apps add theirs to these maps from their ready().
+# app label -> model -> actions, per role, for the core's models. Other apps declare theirs in their
+# Extension (``interactions.extensions``).
 ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     ADMIN: {
         "interactions": {
@@ -38,8 +41,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 }
 
 
+def role_permissions() -> dict[str, dict[str, dict[str, tuple[str, ...]]]]:
+    """The core's permissions per role, with those every registered extension declares."""
+    merged = {role: dict(apps) for role, apps in ROLE_PERMISSIONS.items()}
+    for extension in registered_extensions():
+        for role, models in extension.role_permissions.items():
+            merged.setdefault(role, {})[extension.app_label] = dict(models)
+    return merged
+
+
 def roles_ensure(**kwargs: Any) -> None:
-    for role, apps in ROLE_PERMISSIONS.items():
+    for role, apps in role_permissions().items():
         group, _ = Group.objects.get_or_create(name=role)
         codenames = [
             (app_label, f"{action}_{model}")

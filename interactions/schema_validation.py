@@ -19,6 +19,7 @@ import re2
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from engage_site.api.problems import Problem
 from interactions.formats import FORMAT_CHECKS, FORMAT_DESCRIPTIONS
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -65,18 +66,6 @@ _TYPE_NAMES = {
     "integer": "an integer",
     "boolean": "a boolean",
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with one field: where (a dotted path), what (a code) and a sentence."""
-
-    field: str
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True)

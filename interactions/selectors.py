@@ -3,11 +3,12 @@ row and another tenant's row raise the same not-found error."""
 
 import uuid
 from datetime import datetime
-from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from engage_site.api.exceptions import InvalidRequest
+from engage_site.api.problems import Problem
+from engage_site.db import one_or_none
 from interactions import api_keys
 from interactions.exceptions import (
     ContactNotFound,
@@ -23,14 +24,7 @@ from interactions.models import (
     RefusedInteraction,
     Tenant,
 )
-from interactions.schema_validation import Problem, is_schema_id
-
-M = TypeVar("M", bound=Model)
-
-
-def one_or_none(queryset: QuerySet[M]) -> M | None:
-    """The row of a lookup by a unique key, or None. Unlike first(), adds no ORDER BY."""
-    return next(iter(queryset[:1]), None)
+from interactions.schema_validation import is_schema_id
 
 
 def parse_uuid(value: object, *, field: str) -> uuid.UUID:

@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from engage_site.db import one_or_none
 from interactions.models import StaffAccount, Tenant
-from interactions.selectors import one_or_none
 
 SESSION_KEY = "acting_tenant_id"
 

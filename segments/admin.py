@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from interactions.admin.base import TenantScopedAdmin
+from interactions.public import TenantScopedAdmin
 from segments.models import Segment
 
 

@@ -29,9 +29,8 @@ from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Text
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from jsonschema import Draft202012Validator
 
-from interactions.formats import parse_rfc3339
-from interactions.models import ContactTag, Interaction
-from interactions.schema_validation import Problem
+from engage_site.api.problems import Problem
+from interactions.public import ContactTag, Interaction, parse_rfc3339
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 50

@@ -8,9 +8,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from interactions.models import Contact, InteractionSchema, Tenant
-from interactions.schema_validation import describe_properties
-from interactions.selectors import one_or_none
+from engage_site.db import one_or_none
+from interactions.public import Contact, InteractionSchema, Tenant, describe_properties
 from segments.exceptions import SegmentNotFound
 from segments.models import Segment, SegmentMembership
 from segments.rules import (

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from interactions.models import Contact, InteractionEvent, InteractionSchema, Tenant
+from interactions.public import Contact, InteractionEvent, InteractionSchema, Tenant
 from segments.exceptions import InvalidSegment
 from segments.models import Segment, SegmentMembership
 from segments.rules import rule_problems, rule_schema_ids

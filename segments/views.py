@@ -20,10 +20,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from engage_site.api.exceptions import InvalidContinuation
 from engage_site.api.pagination import continuation_decode, continuation_encode
-from interactions.exceptions import InvalidContinuation
-from interactions.models import Contact, Tenant
-from interactions.views.access import tenant_page
+from interactions.public import Contact, Tenant, tenant_page
 from segments import selectors
 from segments.exceptions import InvalidSegment, SegmentNotFound
 from segments.forms import SegmentForm

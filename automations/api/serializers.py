@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from automations.models import Automation, AutomationRun
-from interactions.api.serializers import LinkOutput
+from engage_site.api.serializers import LinkOutput
 
 
 class AutomationInput(serializers.Serializer[Any]):

@@ -29,10 +29,8 @@ from automations.services.automations import (
 )
 from engage_site.api.exceptions import InvalidRequest
 from engage_site.api.pagination import continuation_decode, continuation_encode
-from engage_site.api.views import TenantApiView
-from interactions.api.docs import BODY_ERRORS, errors
-from interactions.models import InteractionSchema, Tenant
-from interactions.schema_validation import Problem
+from engage_site.api.problems import Problem
+from interactions.public import BODY_ERRORS, InteractionSchema, Tenant, TenantApiView, errors
 
 EXTENSION = ["extension"]
 RUN_PAGE_SIZE = 50

@@ -4,7 +4,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from interactions.models import InteractionSchema, Tenant
+from interactions.public import InteractionSchema, Tenant
 
 
 def new_webhook_secret() -> str:

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from automations.models.automations import Automation
-from interactions.models import Contact, Tenant
+from interactions.public import Contact, Tenant
 
 
 class AutomationRun(models.Model):

@@ -10,8 +10,8 @@ from automations.actions import action_problems
 from automations.models import Automation, AutomationRun
 from automations.triggers import condition_problems
 from engage_site.api.exceptions import InvalidRequest
-from interactions.models import Contact, InteractionSchema, Tenant
-from interactions.schema_validation import Problem, describe_properties
+from engage_site.api.problems import Problem
+from interactions.public import Contact, InteractionSchema, Tenant, describe_properties
 
 MAX_PERIOD_DAYS = 3650
 EDITABLE = (

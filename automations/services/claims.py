@@ -31,7 +31,7 @@ from automations.services.automations import property_description
 from automations.services.relay import runs_enqueue
 from automations.services.runs import automation_run_execute
 from automations.triggers import TriggerSpec, interaction_matches, value_key
-from interactions.models import Interaction, InteractionEvent
+from interactions.public import Interaction, InteractionEvent
 
 logger = logging.getLogger(__name__)
 

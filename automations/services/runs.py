@@ -21,8 +21,7 @@ from automations.emails import template_render
 from automations.models import Automation, AutomationRun, RunAttempt
 from automations.services.relay import runs_enqueue
 from automations.webhooks import WebhookError, webhook_post
-from interactions.models import Contact, Interaction, Tenant
-from interactions.services.tags import contact_tag_add
+from interactions.public import Contact, Interaction, Tenant, contact_tag_add
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from interactions.schema_validation import Problem
+from engage_site.api.problems import Problem
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,12 @@ class InvalidJson(ApiError):
     status_code = 400
     error_code = "InvalidJson"
     default_message = "The request body is not valid JSON."
+
+
+class InvalidContinuation(ApiError):
+    status_code = 400
+    error_code = "InvalidContinuation"
+    default_message = "The continuation token is not valid for this listing."
 
 
 class TooManyRequests(ApiError):

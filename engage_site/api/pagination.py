@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from django.core import signing
 from rest_framework.request import Request
 
-from interactions.exceptions import InvalidContinuation
-from interactions.schema_validation import Problem
+from engage_site.api.exceptions import InvalidContinuation
+from engage_site.api.problems import Problem
 
 _SALT = "engage.continuation"
 

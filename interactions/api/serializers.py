@@ -5,6 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from engage_site.api.serializers import LinkOutput
+
 
 class FieldErrorOutput(serializers.Serializer):
     field = serializers.CharField(help_text="Dotted path, e.g. payload.price or jsonSchema.type")
@@ -40,12 +42,6 @@ class ErrorOutput(serializers.Serializer):
     multipleMatchesFound = serializers.ListField(
         child=serializers.UUIDField(), required=False, help_text="On 409 MultipleMatches."
     )
-
-
-class LinkOutput(serializers.Serializer):
-    rel = serializers.ChoiceField(choices=["self", "next"])
-    method = serializers.CharField()
-    href = serializers.URLField()
 
 
 # --- Interaction schemas --------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from rest_framework.response import Response
 
 from engage_site.api.exceptions import InvalidRequest, NotFound
 from engage_site.api.pagination import continuation_decode, keyset_links
-from engage_site.api.views import TenantApiView
+from engage_site.api.problems import Problem
 from interactions import raw_storage
+from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
     ContactCreateInput,
@@ -42,7 +43,6 @@ from interactions.exceptions import (
     RawCopyNotAvailable,
 )
 from interactions.models import Interaction
-from interactions.schema_validation import Problem
 from interactions.selectors import (
     contact_count,
     contact_get,

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from interactions import raw_storage
+from interactions.extensions import contact_erasure_hooks
 from interactions.models import Contact, Interaction, RefusedInteraction, Tenant
-from interactions.registry import contact_erasure_hooks
 
 
 @transaction.atomic
@@ -67,7 +67,7 @@ def contact_erase(*, tenant: Tenant, contact: Contact) -> None:
             ),
         ]
     )
-    for hook in contact_erasure_hooks:
+    for hook in contact_erasure_hooks():
         hook(tenant=tenant, contact=contact)
     refused.delete()
     Interaction.objects.filter(tenant=tenant, contact=contact).delete()

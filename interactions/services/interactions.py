@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Exists
 
 from engage_site.api.exceptions import ApiError
+from engage_site.api.problems import Problem
+from engage_site.db import one_or_none
 from interactions import raw_storage
 from interactions.events import interaction_event_record
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
@@ -22,8 +24,7 @@ from interactions.models import (
     Tenant,
 )
 from interactions.schema_cache import compiled_schema
-from interactions.schema_validation import Problem, is_schema_id
-from interactions.selectors import one_or_none
+from interactions.schema_validation import is_schema_id
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from engage_site.api.problems import Problem
 from interactions import raw_storage
 from interactions.exceptions import (
     InteractionSchemaAlreadyExists,
     InteractionSchemaLimitExceeded,
     InvalidInteractionSchema,
 )
+from interactions.extensions import schema_deletion_hooks
 from interactions.models import Interaction, InteractionSchema, Tenant
-from interactions.registry import schema_deletion_hooks
-from interactions.schema_validation import (
-    Problem,
-    SchemaLimits,
-    check_schema_document,
-    is_schema_id,
-)
+from interactions.schema_validation import SchemaLimits, check_schema_document, is_schema_id
 from interactions.selectors import interaction_schema_get
 
 logger = logging.getLogger(__name__)
@@ -117,7 +113,7 @@ def interaction_schema_delete(*, tenant: Tenant, schema_id: str) -> None:
     schema = interaction_schema_get(tenant=tenant, schema_id=schema_id)
     schema.deleted_at = timezone.now()
     schema.save(update_fields=["deleted_at"])
-    for hook in schema_deletion_hooks:
+    for hook in schema_deletion_hooks():
         hook(tenant=tenant, schema=schema)
     inline_limit = settings.SCHEMA_DELETE_INLINE_LIMIT
     if Interaction.objects.filter(schema=schema)[: inline_limit + 1].count() <= inline_limit:

@@ -1,8 +1,8 @@
 from django.db import IntegrityError, transaction
 
 from engage_site.api.exceptions import InvalidRequest
+from engage_site.api.problems import Problem
 from interactions.models import Contact, ContactTag, Tag, Tenant
-from interactions.schema_validation import Problem
 
 MAX_TAG_LENGTH = 100
 

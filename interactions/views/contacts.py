@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from engage_site.api.exceptions import InvalidContinuation
 from interactions.contact_card import (
     ContactActivity,
     ContactCard,
@@ -23,9 +24,9 @@ from interactions.contact_card import (
     contact_card_data,
     contact_search,
 )
-from interactions.exceptions import ContactNotFound, InvalidContinuation
+from interactions.exceptions import ContactNotFound
+from interactions.extensions import contact_card_panels
 from interactions.models import Contact, Tenant
-from interactions.panels import contact_card_panels
 from interactions.schema_validation import is_schema_id
 from interactions.views.access import tenant_page
 
@@ -250,7 +251,7 @@ class RenderedPanel:
 
 
 def _panels(request: HttpRequest, tenant: Tenant, contact: Contact) -> list[RenderedPanel]:
-    """Every registered panel (``interactions.panels``), rendered with its own context."""
+    """Every registered panel (``interactions.extensions``), rendered with its own context."""
     return [
         RenderedPanel(
             title=panel.title,
@@ -260,5 +261,5 @@ def _panels(request: HttpRequest, tenant: Tenant, contact: Contact) -> list[Rend
                 request=request,
             ),
         )
-        for panel in contact_card_panels
+        for panel in contact_card_panels()
     ]

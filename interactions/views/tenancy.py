@@ -3,8 +3,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from engage_site.db import one_or_none
 from interactions.models import Tenant
-from interactions.selectors import one_or_none
 from interactions.tenancy import tenant_switch
 
 

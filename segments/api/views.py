@@ -9,8 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engage_site.api.pagination import continuation_decode, continuation_encode
-from engage_site.api.views import TenantApiView
-from interactions.api.docs import BODY_ERRORS, errors
+from interactions.public import BODY_ERRORS, TenantApiView, errors
 from segments.api.serializers import (
     SegmentCountOutput,
     SegmentDraftCountInput,

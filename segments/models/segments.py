@@ -4,7 +4,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from interactions.models import Contact, Tenant
+from interactions.public import Contact, Tenant
 
 DEFAULT_REFRESH_MINUTES = 60
 

@@ -16,8 +16,8 @@ from django.test.html import Element, parse_html
 from django.test.utils import CaptureQueriesContext
 
 from interactions.contact_card import contact_card_data
+from interactions.extensions import ContactCardPanel, Extension, extension_registered
 from interactions.models import Contact, Interaction, InteractionSchema, Tenant
-from interactions.panels import ContactCardPanel, contact_card_panels
 from interactions.roles import MARKETER
 from interactions.services.contacts import contact_create
 from interactions.services.staff import staff_user_create
@@ -424,8 +424,7 @@ def test_registered_panels_are_rendered_on_the_overview(
     panel = ContactCardPanel(
         title="Segments <b>", template_name="panels/_test_panel.html", context=panel_context
     )
-    contact_card_panels.append(panel)
-    try:
+    with extension_registered(Extension(app_label="test-panel", card_panels=(panel,))):
         response = mia.get(card_url(contact))
         content = response.content.decode()
         page = html(response)
@@ -437,8 +436,6 @@ def test_registered_panels_are_rendered_on_the_overview(
         assert "test-panel" not in mia.get(card_url(contact, tab="interactions")).content.decode()
         assert ben.get(card_url(contact)).status_code == 404
         assert len(seen) == 1
-    finally:
-        contact_card_panels.remove(panel)
     assert "test-panel" not in mia.get(card_url(contact)).content.decode()
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from interactions.events import interaction_events_dispatch
+from interactions.extensions import Extension, extension_registered, registered_extensions
 from interactions.models import InteractionEvent
-from interactions.registry import interaction_event_subscribers
 from tests.conftest import Persona
 from tests.factories import make_interaction, make_schema
 
@@ -30,9 +30,8 @@ class Recorder:
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
     subscriber = Recorder()
-    interaction_event_subscribers.append(subscriber)
-    yield subscriber
-    interaction_event_subscribers.remove(subscriber)
+    with extension_registered(Extension(app_label="recorder", event_subscribers=(subscriber,))):
+        yield subscriber
 
 
 def document(contact: Any) -> dict[str, Any]:
@@ -42,7 +41,8 @@ def document(contact: Any) -> dict[str, Any]:
 def test_without_subscribers_no_event_is_written(
     alice: Persona, contact: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("interactions.events.interaction_event_subscribers", [])
+    monkeypatch.setattr("interactions.extensions._extensions", {})
+    assert registered_extensions() == []
     make_interaction(contact, make_schema(alice.tenant))
     assert InteractionEvent.objects.count() == 0
 

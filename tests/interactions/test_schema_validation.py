@@ -4,9 +4,9 @@ import time
 
 import pytest
 
+from engage_site.api.problems import Problem
 from interactions.schema_validation import (
     CompiledSchema,
-    Problem,
     SchemaLimits,
     check_schema_document,
     describe_properties,

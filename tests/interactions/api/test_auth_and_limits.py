@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from engage_site.api import throttling
 from engage_site.logging import REDACTED, RedactApiKeys, redact
+from interactions.api import throttling
 from interactions.models import ApiKey, Contact
 from interactions.services.tenants import api_key_create, api_key_revoke, api_key_rotate
 from tests.conftest import Persona
@@ -343,7 +343,7 @@ def test_the_limiter_fails_open_when_the_cache_is_down(
     set_rate(alice, 1)
     with time_machine.travel(FROZEN, tick=False):
         assert statuses(alice, 4) == [200] * 4
-    warnings = [r for r in caplog.records if r.name == "engage_site.api.throttling"]
+    warnings = [r for r in caplog.records if r.name == "interactions.api.throttling"]
     assert [r.getMessage() for r in warnings] == [
         "Rate limiting is off for 5s: the cache is unreachable"
     ]  # once: the limiter stops asking the cache for a while

@@ -4,8 +4,10 @@ from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from interactions.models import ApiKey
 from interactions.selectors import api_key_authenticate
 
 # In order of preference: the Engage header, the common alternative, generated clients' bearer.
@@ -36,3 +38,10 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class HasTenant(BasePermission):
+    """Only requests authenticated by an API key, and so bound to a tenant, get through."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, ApiKey)

@@ -1,0 +1,52 @@
+"""What the core offers the apps built on it (segments, automations): import from here only.
+
+Everything else in ``interactions`` is internal and may change shape without notice; the layer
+contracts in ``pyproject.toml`` (import-linter) hold other apps to this module.
+"""
+
+from interactions.admin.base import TenantScopedAdmin
+from interactions.api.base import TenantApiView
+from interactions.api.docs import BODY_ERRORS, errors
+from interactions.extensions import (
+    ContactCardPanel,
+    Extension,
+    NavigationLink,
+    extension_register,
+)
+from interactions.formats import parse_rfc3339
+from interactions.models import (
+    Contact,
+    ContactTag,
+    Interaction,
+    InteractionEvent,
+    InteractionSchema,
+    Tenant,
+)
+from interactions.roles import ADMIN, MARKETER
+from interactions.schema_validation import describe_properties
+from interactions.services.tags import contact_tag_add, tag_name_problems
+from interactions.views.access import tenant_page
+
+__all__ = [
+    "ADMIN",
+    "BODY_ERRORS",
+    "MARKETER",
+    "Contact",
+    "ContactCardPanel",
+    "ContactTag",
+    "Extension",
+    "Interaction",
+    "InteractionEvent",
+    "InteractionSchema",
+    "NavigationLink",
+    "Tenant",
+    "TenantApiView",
+    "TenantScopedAdmin",
+    "contact_tag_add",
+    "describe_properties",
+    "errors",
+    "extension_register",
+    "parse_rfc3339",
+    "tag_name_problems",
+    "tenant_page",
+]
