@@ -1,7 +1,6 @@
 """Reads of automations and runs; each starts from the tenant."""
 
 import uuid
-from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -68,22 +67,6 @@ def automation_runs(*, tenant: Tenant, automation: Automation) -> QuerySet[Autom
         )
         .order_by("-created_at", "-id")
     )
-
-
-def automation_runs_page(
-    *,
-    tenant: Tenant,
-    automation: Automation,
-    after: tuple[datetime, uuid.UUID] | None,
-    size: int,
-) -> tuple[list[AutomationRun], bool]:
-    """A keyset page of runs (newest first) after ``after``; and whether there are more."""
-    runs = automation_runs(tenant=tenant, automation=automation)
-    if after is not None:
-        created, last_id = after
-        runs = runs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    page = list(runs[: size + 1])
-    return page[:size], len(page) > size
 
 
 def automation_run_get(*, tenant: Tenant, automation: Automation, run_id: str) -> AutomationRun:

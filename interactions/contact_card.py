@@ -34,7 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Trunc
 
-from engage_site.api.pagination import continuation_decode, continuation_encode
+from engage_site.api.pagination import KeysetPaginator
 from interactions.models import Contact, Interaction, InteractionSchema, Tenant
 from interactions.schema_validation import (
     RESERVED_PRODUCT_SKU,
@@ -272,8 +272,7 @@ def contact_card_data(
     """
     tz = zoneinfo.ZoneInfo(tenant.timezone)
     contact = contact_get(tenant=tenant, contact_id=contact_id)
-    scope = _card_scope(tenant, contact.pk, schema_id, since, until)
-    after = continuation_decode(continuation, scope=scope) if continuation else None
+    paginator_scope = _card_scope(tenant, contact.pk, schema_id, since, until)
 
     summary = _summary(tenant, contact)
     start = _day_start(since, tz) if since else None
@@ -296,34 +295,24 @@ def contact_card_data(
     relevant = [item for item in summary if schema_id is None or item.schema_id == schema_id]
     chart = _chart(interactions, relevant, tz, since=since, until=until)
 
-    page = interactions
-    if after is not None:
-        created, last_id = after
-        # The redundant "<=" gives the index scan a start bound; the OR alone would be a filter.
-        page = page.filter(
-            Q(created_date__lte=created),
-            Q(created_date__lt=created) | Q(created_date=created, id__lt=last_id),
-        )
-    fetched = list(page.select_related("schema").order_by("-created_date", "-id")[: page_size + 1])
-    has_next = len(fetched) > page_size
-    fetched = fetched[:page_size]
+    page = KeysetPaginator(
+        interactions.select_related("schema"),
+        key="created_date",
+        scope=paginator_scope,
+        size=page_size,
+    ).page(continuation)
     colors = {item.schema_pk: item.color for item in summary}
-    next_continuation = (
-        continuation_encode(scope=scope, created=fetched[-1].created_date, last_id=fetched[-1].pk)
-        if has_next
-        else None
-    )
     return ContactCard(
         contact=contact,
         timezone=tz,
         summary=summary,
         chart=chart,
-        rows=[_card_row(interaction, colors) for interaction in fetched],
-        next_continuation=next_continuation,
+        rows=[_card_row(interaction, colors) for interaction in page.items],
+        next_continuation=page.next_token,
         schema_id=schema_id,
         since=since,
         until=until,
-        is_continued=after is not None,
+        is_continued=bool(continuation),
     )
 
 

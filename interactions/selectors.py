@@ -2,9 +2,8 @@
 row and another tenant's row raise the same not-found error."""
 
 import uuid
-from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from engage_site.api.exceptions import InvalidRequest
 from engage_site.api.problems import Problem
@@ -108,22 +107,13 @@ def interaction_get(*, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction
     return interaction
 
 
-def interaction_list_page(
-    *,
-    tenant: Tenant,
-    contact: Contact,
-    schema: InteractionSchema,
-    after: tuple[datetime, uuid.UUID] | None,
-    size: int,
-) -> list[Interaction]:
-    """Up to ``size`` interactions, newest ``created_date`` first (ties by id), after a keyset."""
-    interactions = Interaction.objects.filter(tenant=tenant, contact=contact, schema=schema)
-    if after is not None:
-        created, last_id = after
-        interactions = interactions.filter(
-            Q(created_date__lt=created) | Q(created_date=created, id__lt=last_id)
-        )
-    return list(interactions.select_related("schema").order_by("-created_date", "-id")[:size])
+def interaction_list(
+    *, tenant: Tenant, contact: Contact, schema: InteractionSchema
+) -> QuerySet[Interaction]:
+    """A contact's interactions of a schema, for keyset pages on ``(created_date, id)``."""
+    return Interaction.objects.filter(tenant=tenant, contact=contact, schema=schema).select_related(
+        "schema"
+    )
 
 
 def refused_interaction_get(*, tenant: Tenant, refused_id: uuid.UUID) -> RefusedInteraction:

@@ -5,9 +5,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from engage_site.api.pagination import KeysetPaginator
 from engage_site.db import one_or_none
 from interactions.public import Contact, InteractionSchema, Tenant, describe_properties
 from segments.exceptions import SegmentNotFound
@@ -91,22 +92,17 @@ def segment_members(*, tenant: Tenant, segment: Segment) -> QuerySet[SegmentMemb
     ).order_by("-entered_at", "-contact_id")
 
 
-def segment_member_page(
-    *,
-    tenant: Tenant,
-    segment: Segment,
-    after: tuple[datetime, uuid.UUID] | None,
-    size: int,
-) -> tuple[list[SegmentMembership], bool]:
-    """One keyset page of members with their contacts, and whether there is more."""
-    members = segment_members(tenant=tenant, segment=segment).select_related("contact")
-    if after is not None:
-        entered, contact_id = after
-        members = members.filter(
-            Q(entered_at__lt=entered) | Q(entered_at=entered, contact_id__lt=contact_id)
-        )
-    rows = list(members[: size + 1])
-    return rows[:size], len(rows) > size
+def segment_member_paginator(
+    *, tenant: Tenant, segment: Segment, size: int
+) -> KeysetPaginator[SegmentMembership]:
+    """Keyset pages of current members with their contacts, newest entry first."""
+    return KeysetPaginator(
+        segment_members(tenant=tenant, segment=segment).select_related("contact"),
+        key="entered_at",
+        tiebreak="contact_id",
+        scope=f"segment-members:{tenant.pk}:{segment.pk}",
+        size=size,
+    )
 
 
 def segment_member_rows(*, tenant: Tenant, segment: Segment) -> Iterator[Sequence[Any]]:

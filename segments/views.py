@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from engage_site.api.exceptions import InvalidContinuation
-from engage_site.api.pagination import continuation_decode, continuation_encode
 from interactions.public import Contact, Tenant, tenant_page
 from segments import selectors
 from segments.exceptions import InvalidSegment, SegmentNotFound
@@ -33,7 +32,7 @@ from segments.selectors import (
     rule_count,
     segment_catalog,
     segment_get,
-    segment_member_page,
+    segment_member_paginator,
     segment_member_rows,
 )
 from segments.services import segment_create, segment_delete, segment_refresh, segment_update
@@ -171,10 +170,11 @@ def segment_member_list(
 ) -> HttpResponse:
     """Current members, newest entry first, in keyset pages (a `continuation` in the query)."""
     segment = _segment_or_404(tenant, segment_id)
-    scope = f"segment-members:{tenant.pk}:{segment.pk}"
     token = request.GET.get("continuation", "")
     try:
-        after = continuation_decode(token, scope=scope) if token else None
+        page = segment_member_paginator(tenant=tenant, segment=segment, size=MEMBER_PAGE_SIZE).page(
+            token
+        )
     except InvalidContinuation:
         return render(
             request,
@@ -187,20 +187,11 @@ def segment_member_list(
             },
             status=400,
         )
-    rows, has_next = segment_member_page(
-        tenant=tenant, segment=segment, after=after, size=MEMBER_PAGE_SIZE
-    )
-    next_url = ""
-    if has_next:
-        last = rows[-1]
-        next_token = continuation_encode(
-            scope=scope, created=last.entered_at, last_id=last.contact_id
-        )
-        next_url = "?" + urlencode({"continuation": next_token})
+    next_url = "?" + urlencode({"continuation": page.next_token}) if page.next_token else ""
     return render(
         request,
         "segments/segment_members.html",
-        {"segment": segment, "rows": rows, "next_url": next_url, "first_page": not token},
+        {"segment": segment, "rows": page.items, "next_url": next_url, "first_page": not token},
     )
 
 

@@ -1,9 +1,7 @@
 """The automations extension of the API: CRUD for automations, reading their runs."""
 
 from typing import Any
-from urllib.parse import urlencode
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +17,7 @@ from automations.selectors import (
     automation_get,
     automation_list,
     automation_run_get,
-    automation_runs_page,
+    automation_runs,
     schemas_by_id,
 )
 from automations.services.automations import (
@@ -28,7 +26,7 @@ from automations.services.automations import (
     automation_update,
 )
 from engage_site.api.exceptions import InvalidRequest
-from engage_site.api.pagination import continuation_decode, continuation_encode
+from engage_site.api.pagination import KeysetPaginator, keyset_links
 from engage_site.api.problems import Problem
 from interactions.public import BODY_ERRORS, InteractionSchema, Tenant, TenantApiView, errors
 
@@ -146,29 +144,14 @@ class AutomationRunCollectionApi(TenantApiView):
     )
     def get(self, request: Request, version: str, automation_id: str) -> Response:
         automation = automation_get(tenant=self.tenant, automation_id=automation_id)
-        scope = f"automation-runs:{self.tenant.pk}:{automation.pk}"
-        token = request.query_params.get("continuation")
-        after = continuation_decode(token, scope=scope) if token else None
-        runs, has_next = automation_runs_page(
-            tenant=self.tenant, automation=automation, after=after, size=RUN_PAGE_SIZE
-        )
-        links = [{"rel": "self", "method": "GET", "href": request.build_absolute_uri()}]
-        if has_next:
-            last = runs[-1]
-            next_token = continuation_encode(scope=scope, created=last.created_at, last_id=last.pk)
-            base = request.build_absolute_uri(
-                reverse(
-                    f"{version}:automation-run-collection", kwargs={"automation_id": automation_id}
-                )
-            )
-            links.append(
-                {
-                    "rel": "next",
-                    "method": "GET",
-                    "href": f"{base}?{urlencode({'continuation': next_token})}",
-                }
-            )
-        return Response({"links": links, "items": AutomationRunOutput(runs, many=True).data})
+        page = KeysetPaginator(
+            automation_runs(tenant=self.tenant, automation=automation),
+            key="created_at",
+            scope=f"automation-runs:{self.tenant.pk}:{automation.pk}",
+            size=RUN_PAGE_SIZE,
+        ).page(request.query_params.get("continuation"))
+        links = keyset_links(request=request, page=page)
+        return Response({"links": links, "items": AutomationRunOutput(page.items, many=True).data})
 
 
 class AutomationRunDetailApi(TenantApiView):

@@ -1,17 +1,21 @@
-"""Keyset pagination with the Engage wire shape: ``{"links": [...], "items": [...]}``.
+"""Keyset pagination: one paginator for every list (API and pages), newest first.
 
-The continuation token is signed and bound to the listing it came from, so a tampered token or
-one from another tenant or listing is refused instead of leaking or skipping rows.
+A page ends at a row; the next starts strictly after that row's ``(key, tiebreak)`` in descending
+order, so rows written meanwhile never shift or repeat a page (unlike offsets). The continuation
+token is signed and bound to the listing it came from (its ``scope``), so a tampered token or one
+from another tenant or listing is refused instead of leaking or skipping rows. API lists answer in
+the Engage wire shape ``{"links": [...], "items": [...]}`` (``keyset_links``).
 """
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.core import signing
+from django.db.models import Model, Q, QuerySet
 from rest_framework.request import Request
 
 from engage_site.api.exceptions import InvalidContinuation
@@ -42,15 +46,63 @@ def continuation_decode(token: str, *, scope: str) -> tuple[datetime, uuid.UUID]
         raise InvalidContinuation(errors=problem) from None
 
 
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[M]):
+    items: list[M]
+    next_token: str | None
+
+
+class KeysetPaginator(Generic[M]):
+    """Pages of ``queryset`` ordered by ``key`` then ``tiebreak``, both descending.
+
+    ``key`` is a date-time field and ``tiebreak`` a UUID field that makes the order total; an index
+    on ``(…filters, key, tiebreak)`` makes every page an index range scan, whatever its depth.
+    """
+
+    def __init__(
+        self, queryset: QuerySet[M], *, key: str, tiebreak: str = "id", scope: str, size: int
+    ) -> None:
+        self.queryset = queryset
+        self.key = key
+        self.tiebreak = tiebreak
+        self.scope = scope
+        self.size = size
+
+    def page(self, token: str | None) -> KeysetPage[M]:
+        """The page after ``token`` (the first page without one); raises InvalidContinuation for
+        a token this listing did not make."""
+        rows = self.queryset
+        if token:
+            last_key, last_id = continuation_decode(token, scope=self.scope)
+            # The redundant "<=" gives the index scan a start bound; the OR alone would be a filter.
+            rows = rows.filter(
+                Q(**{f"{self.key}__lte": last_key}),
+                Q(**{f"{self.key}__lt": last_key})
+                | Q(**{self.key: last_key, f"{self.tiebreak}__lt": last_id}),
+            )
+        fetched = list(rows.order_by(f"-{self.key}", f"-{self.tiebreak}")[: self.size + 1])
+        items = fetched[: self.size]
+        next_token = None
+        if len(fetched) > self.size:
+            last = items[-1]
+            next_token = continuation_encode(
+                scope=self.scope,
+                created=getattr(last, self.key),
+                last_id=getattr(last, self.tiebreak),
+            )
+        return KeysetPage(items=items, next_token=next_token)
+
+
 def keyset_links(
-    *, request: Request, items: Sequence[Any], has_next: bool, scope: str, query: dict[str, str]
+    *, request: Request, page: KeysetPage[Any], query: dict[str, str] | None = None
 ) -> list[dict[str, str]]:
-    """The ``links`` of a page: itself, and the next page when there is one."""
+    """The ``links`` of an API page: itself, and the next page when there is one."""
     links = [{"rel": "self", "method": "GET", "href": request.build_absolute_uri()}]
-    if has_next and items:
-        last = items[-1]
-        token = continuation_encode(scope=scope, created=last.created_date, last_id=last.pk)
+    if page.next_token is not None:
         base = request.build_absolute_uri(request.path)
-        href = f"{base}?{urlencode({**query, 'continuation': token})}"
+        href = f"{base}?{urlencode({**(query or {}), 'continuation': page.next_token})}"
         links.append({"rel": "next", "method": "GET", "href": href})
     return links

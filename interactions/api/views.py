@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engage_site.api.exceptions import InvalidRequest, NotFound
-from engage_site.api.pagination import continuation_decode, keyset_links
+from engage_site.api.pagination import KeysetPaginator, keyset_links
 from engage_site.api.problems import Problem
 from interactions import raw_storage
 from interactions.api.base import TenantApiView
@@ -48,7 +48,7 @@ from interactions.selectors import (
     contact_get,
     contact_ids_matching,
     interaction_get,
-    interaction_list_page,
+    interaction_list,
     interaction_schema_get,
     interaction_schema_list,
     parse_uuid,
@@ -220,21 +220,18 @@ class InteractionCollectionApi(TenantApiView):
         schema_id = _required_query(request, "schemaId")
         contact = contact_get(tenant=self.tenant, contact_id=contact_id)
         schema = interaction_schema_get(tenant=self.tenant, schema_id=schema_id)
-        scope = f"{self.tenant.pk}:{contact.pk}:{schema.pk}"
-        token = request.query_params.get("continuation")
-        after = continuation_decode(token, scope=scope) if token else None
-        page = interaction_list_page(
-            tenant=self.tenant, contact=contact, schema=schema, after=after, size=PAGE_SIZE + 1
-        )
-        items = page[:PAGE_SIZE]
+        page = KeysetPaginator(
+            interaction_list(tenant=self.tenant, contact=contact, schema=schema),
+            key="created_date",
+            scope=f"{self.tenant.pk}:{contact.pk}:{schema.pk}",
+            size=PAGE_SIZE,
+        ).page(request.query_params.get("continuation"))
         links = keyset_links(
             request=request,
-            items=items,
-            has_next=len(page) > PAGE_SIZE,
-            scope=scope,
+            page=page,
             query={"contactId": str(contact.pk), "schemaId": schema.schema_id},
         )
-        return Response({"links": links, "items": InteractionOutput(items, many=True).data})
+        return Response({"links": links, "items": InteractionOutput(page.items, many=True).data})
 
     @extend_schema(
         operation_id="interactions_create",

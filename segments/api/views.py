@@ -2,13 +2,12 @@
 count of a draft rule. Same authentication, errors and paging as the core."""
 
 from typing import Any
-from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from engage_site.api.pagination import continuation_decode, continuation_encode
+from engage_site.api.pagination import keyset_links
 from interactions.public import BODY_ERRORS, TenantApiView, errors
 from segments.api.serializers import (
     SegmentCountOutput,
@@ -25,7 +24,7 @@ from segments.selectors import (
     segment_catalog,
     segment_get,
     segment_list,
-    segment_member_page,
+    segment_member_paginator,
 )
 from segments.services import segment_create, segment_delete, segment_update
 
@@ -101,27 +100,11 @@ class SegmentMemberListApi(TenantApiView):
     )
     def get(self, request: Request, version: str, segment_id: str) -> Response:
         segment = segment_get(tenant=self.tenant, segment_id=segment_id)
-        scope = f"segment-members:{self.tenant.pk}:{segment.pk}"
-        token = request.query_params.get("continuation")
-        after = continuation_decode(token, scope=scope) if token else None
-        rows, has_next = segment_member_page(
-            tenant=self.tenant, segment=segment, after=after, size=PAGE_SIZE
+        page = segment_member_paginator(tenant=self.tenant, segment=segment, size=PAGE_SIZE).page(
+            request.query_params.get("continuation")
         )
-        links = [{"rel": "self", "method": "GET", "href": request.build_absolute_uri()}]
-        if has_next:
-            last = rows[-1]
-            next_token = continuation_encode(
-                scope=scope, created=last.entered_at, last_id=last.contact_id
-            )
-            base = request.build_absolute_uri(request.path)
-            links.append(
-                {
-                    "rel": "next",
-                    "method": "GET",
-                    "href": f"{base}?{urlencode({'continuation': next_token})}",
-                }
-            )
-        return Response({"links": links, "items": SegmentMemberOutput(rows, many=True).data})
+        links = keyset_links(request=request, page=page)
+        return Response({"links": links, "items": SegmentMemberOutput(page.items, many=True).data})
 
 
 class SegmentCountApi(TenantApiView):
