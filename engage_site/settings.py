@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from engage_site.env import env_bool, env_int, env_list, env_str
+from engage_site.env import env_bool, env_float, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -275,15 +275,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Automations and email -----------------------------------------------------------------------
-# Webhooks to private, loopback and link-local addresses are refused unless allowed here.
+# Webhooks to private, loopback and link-local addresses are refused unless allowed here, wholesale
+# or for the listed networks only (e.g. one internal receiver).
 AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = env_bool("AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS", False)
-AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = env_list("AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS", [])
-AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS = float(env_str("AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = env_networks("AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS")
+AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS = env_float("AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS", 10.0)
+# Tries per action before the run ends failed.
 AUTOMATIONS_MAX_ATTEMPTS = env_int("AUTOMATIONS_MAX_ATTEMPTS", 5, minimum=1)
-AUTOMATIONS_RETRY_BASE_SECONDS = float(env_str("AUTOMATIONS_RETRY_BASE_SECONDS", "30"))
+# The first retry's delay; each later one doubles it (capped at an hour).
+AUTOMATIONS_RETRY_BASE_SECONDS = env_float("AUTOMATIONS_RETRY_BASE_SECONDS", 30.0)
+# How long a dispatched run may go unfinished before the relay hands it out again.
 AUTOMATIONS_LEASE_SECONDS = env_int("AUTOMATIONS_LEASE_SECONDS", 120, minimum=1)
+# How long attempt logs (and finished "every time" runs) are kept.
 AUTOMATIONS_RUN_RETENTION_DAYS = env_int("AUTOMATIONS_RUN_RETENTION_DAYS", 90, minimum=1)
-AUTOMATIONS_EMAIL_FROM = env_str("AUTOMATIONS_EMAIL_FROM")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -291,6 +295,7 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+AUTOMATIONS_EMAIL_FROM = env_str("AUTOMATIONS_EMAIL_FROM", DEFAULT_FROM_EMAIL)
 
 # --- Auth, i18n -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
