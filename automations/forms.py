@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from automations.actions import EMAIL, TAG, WEBHOOK
+from automations.action_documents import EMAIL, TAG, WEBHOOK
 from automations.models import Automation
 from automations.triggers import ONE_OF
 from interactions.public import InteractionSchema, Tenant

@@ -4,19 +4,9 @@ import uuid
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from automations.exceptions import AutomationNotFound, AutomationRunNotFound
 from automations.models import Automation, AutomationRun, RunAttempt
-from engage_site.api.exceptions import NotFound
 from interactions.public import Contact, InteractionSchema, Tenant
-
-
-class AutomationNotFound(NotFound):
-    error_code = "AutomationNotFound"
-    default_message = "No automation has this id."
-
-
-class AutomationRunNotFound(NotFound):
-    error_code = "AutomationRunNotFound"
-    default_message = "No run of this automation has this id."
 
 
 def automation_list(*, tenant: Tenant) -> QuerySet[Automation]:

@@ -18,7 +18,7 @@ urlpatterns = [
         views.automation_webhook_test_page,
         name="automation-webhook-test",
     ),
-    path("<str:automation_id>/runs", views.automation_runs_page, name="automation-runs"),
+    path("<str:automation_id>/runs", views.automation_run_list_page, name="automation-runs"),
     path(
         "<str:automation_id>/runs/<str:run_id>/retry",
         views.automation_run_retry_page,

@@ -8,11 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from automations.exceptions import AutomationNotFound, AutomationRunNotFound
 from automations.forms import AutomationForm
 from automations.models import Automation
 from automations.selectors import (
-    AutomationNotFound,
-    AutomationRunNotFound,
     automation_get,
     automation_list,
     automation_run_get,
@@ -118,7 +117,9 @@ def automation_webhook_test_page(
 
 
 @tenant_page("automations.view_automation")
-def automation_runs_page(request: HttpRequest, tenant: Tenant, automation_id: str) -> HttpResponse:
+def automation_run_list_page(
+    request: HttpRequest, tenant: Tenant, automation_id: str
+) -> HttpResponse:
     automation = _automation(tenant, automation_id)
     paginator = Paginator(automation_runs(tenant=tenant, automation=automation), RUN_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -15,9 +15,9 @@ class Automation(models.Model):
     """A tenant's rule: when an interaction is received that matches the trigger, and the contact
     may enter (the entry rule), run the actions in order.
 
-    ``actions`` is a list of action documents checked by ``automations.actions.action_problems``
-    (webhook, email, tag); ``condition_value`` is checked against the property's type by
-    ``automations.triggers.condition_problems``.
+    ``actions`` is a list of action documents (webhook, email, tag) checked by
+    ``automations.action_documents.action_problems``; ``condition_value`` is checked against the
+    property's type by ``automations.triggers.condition_problems``.
     """
 
     class Trigger(models.TextChoices):

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from automations.actions import action_problems
+from automations.action_documents import action_problems
 from automations.models import Automation, AutomationRun
 from automations.triggers import condition_problems
 from engage_site.api.exceptions import InvalidRequest

@@ -12,7 +12,7 @@ The path of a run, and why it happens once:
 4. :func:`automation_run_execute` takes a lease on the run with a conditional update (two workers
    can't execute it at once), runs the remaining actions in order, and records each attempt.
    Every delivery of a run carries its id, so a receiver can drop the repeats that at-least-once
-   delivery allows. After ``max_attempts`` failures of an action the run ends failed.
+   delivery allows. After ``AUTOMATIONS_MAX_ATTEMPTS`` failures of an action the run ends failed.
 """
 
 import hashlib
@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from automations import conf
 from automations.models import Automation, AutomationRun
 from automations.services.automations import property_description
 from automations.services.relay import runs_enqueue
@@ -119,7 +119,7 @@ def automations_handle_events(events: Sequence[InteractionEvent]) -> None:
         for automation in group
     }
     now = timezone.now()
-    due = now + timedelta(seconds=conf.lease_seconds())
+    due = now + timedelta(seconds=settings.AUTOMATIONS_LEASE_SECONDS)
     claims: dict[tuple[int, Any, str], AutomationRun] = {}
     for event in received:
         interaction = interactions.get(event.interaction_id)

@@ -5,11 +5,11 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from automations import conf
 from automations.models import AutomationRun
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def automation_runs_relay(*, limit: int = 500) -> int:
         if not due:
             return 0
         AutomationRun.objects.filter(pk__in=due).update(
-            due_at=now + timedelta(seconds=conf.lease_seconds())
+            due_at=now + timedelta(seconds=settings.AUTOMATIONS_LEASE_SECONDS)
         )
     runs_enqueue([str(pk) for pk in due])
     return len(due)

@@ -1,27 +1,24 @@
 """Executing runs: the actions in order, each attempt logged, retries with back-off, and a
-visible failed state after ``max_attempts`` failures; also retrying by hand, the webhook test and
-retention."""
+visible failed state after ``AUTOMATIONS_MAX_ATTEMPTS`` failures; also retrying by hand, the
+webhook test and retention. What each action does is ``actions.py``'s."""
 
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.mail import EmailMessage
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from automations import conf
-from automations.actions import EMAIL, TAG, WEBHOOK
-from automations.emails import template_render
 from automations.models import Automation, AutomationRun, RunAttempt
+from automations.services.actions import ActionFailed, action_perform, run_document
 from automations.services.relay import runs_enqueue
-from automations.webhooks import WebhookError, webhook_post
-from interactions.public import Contact, Interaction, Tenant, contact_tag_add
+from automations.services.webhooks import WebhookError, webhook_policy, webhook_post
+from interactions.public import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -30,114 +27,11 @@ MAX_BACKOFF_SECONDS = 3600.0
 # --- Executing ------------------------------------------------------------------------------------
 
 
-class ActionFailed(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def run_document(run: AutomationRun) -> dict[str, Any]:
-    """What a webhook receives and what an email template sees (plain data, no models)."""
-    contact: Contact = run.contact
-    interaction = (
-        Interaction.objects.filter(tenant_id=run.tenant_id, pk=run.interaction_id)
-        .select_related("schema")
-        .first()
-    )
-    return {
-        "runId": str(run.pk),
-        "automation": {"id": str(run.automation.public_id), "name": run.automation.name},
-        "contact": {
-            "id": str(contact.pk),
-            "contactType": contact.contact_type,
-            "email": contact.email,
-            "mobilePhone": contact.mobile_phone,
-            "externalId": contact.external_id,
-            "firstName": contact.first_name,
-            "lastName": contact.last_name,
-            "attributes": dict(contact.extra_attributes),
-        },
-        "interaction": {
-            "id": str(run.interaction_id),
-            "schemaId": interaction.schema.schema_id if interaction else None,
-            "createdDate": _iso(interaction.created_date) if interaction else None,
-            "receivedAt": _iso(run.interaction_received_at),
-            "payload": dict(interaction.payload) if interaction else None,
-        },
-    }
-
-
-def _template_context(document: dict[str, Any]) -> dict[str, Any]:
-    contact, interaction = document["contact"], document["interaction"]
-    return {
-        "contact": {
-            "id": contact["id"],
-            "email": contact["email"],
-            "first_name": contact["firstName"],
-            "last_name": contact["lastName"],
-            "external_id": contact["externalId"],
-            "mobile_phone": contact["mobilePhone"],
-            "attributes": contact["attributes"],
-        },
-        "interaction": {
-            "id": interaction["id"],
-            "schema_id": interaction["schemaId"],
-            "created_date": interaction["createdDate"],
-            "payload": interaction["payload"] or {},
-        },
-        "automation": {"name": document["automation"]["name"]},
-    }
-
-
-def _webhook(run: AutomationRun, action: dict[str, Any], document: dict[str, Any]) -> None:
-    body = json.dumps(document, separators=(",", ":")).encode()
-    try:
-        webhook_post(
-            url=action["url"],
-            body=body,
-            secret=run.automation.webhook_secret,
-            run_id=str(run.pk),
-            timeout=conf.webhook_timeout_seconds(),
-            policy=conf.webhook_policy(),
-        )
-    except WebhookError as error:
-        raise ActionFailed(str(error), permanent=error.permanent) from None
-
-
-def _email(run: AutomationRun, action: dict[str, Any], document: dict[str, Any]) -> None:
-    address = run.contact.email
-    if not address:
-        raise ActionFailed("the contact has no email address", permanent=True)
-    context = _template_context(document)
-    subject = " ".join(template_render(action["subject"], context).split())
-    body = template_render(action["body"], context)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=conf.email_from(),
-        to=[address],
-        headers={"X-Engage-Run-Id": str(run.pk)},
-    ).send()
-
-
-def _tag(run: AutomationRun, action: dict[str, Any], document: dict[str, Any]) -> None:
-    contact_tag_add(tenant=run.tenant, contact=run.contact, name=action["name"])
-
-
-PERFORMERS: dict[str, Callable[[AutomationRun, dict[str, Any], dict[str, Any]], None]] = {
-    WEBHOOK: _webhook,
-    EMAIL: _email,
-    TAG: _tag,
-}
-
-
 def backoff_seconds(failures: int) -> float:
     """Delay before the next try after ``failures`` failed tries: base, 2 x base, 4 x base, …"""
-    return float(min(MAX_BACKOFF_SECONDS, conf.retry_base_seconds() * 2 ** (failures - 1)))
+    return float(
+        min(MAX_BACKOFF_SECONDS, settings.AUTOMATIONS_RETRY_BASE_SECONDS * 2 ** (failures - 1))
+    )
 
 
 @dataclass(frozen=True)
@@ -158,7 +52,7 @@ def automation_run_execute(*, run_id: str) -> ExecuteResult:
     """Run the remaining actions of a pending run. Safe to call twice and concurrently: only the
     caller whose conditional update takes the lease does anything."""
     now = timezone.now()
-    lock = now + timedelta(seconds=conf.lease_seconds())
+    lock = now + timedelta(seconds=settings.AUTOMATIONS_LEASE_SECONDS)
     taken = (
         AutomationRun.objects.filter(pk=run_id, status=AutomationRun.Status.PENDING)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
@@ -174,7 +68,7 @@ def automation_run_execute(*, run_id: str) -> ExecuteResult:
         started, clock = timezone.now(), time.monotonic()
         error: ActionFailed | None = None
         try:
-            PERFORMERS[action["type"]](run, action, document)
+            action_perform(run=run, action=action, document=document)
         except ActionFailed as failure:
             error = failure
         except Exception as unexpected:  # a bug or an outside failure: log it, retry the action
@@ -195,7 +89,7 @@ def automation_run_execute(*, run_id: str) -> ExecuteResult:
                 return ExecuteResult("lost")
             continue
         failures = run.action_failures + 1
-        if error.permanent or failures >= conf.max_attempts():
+        if error.permanent or failures >= settings.AUTOMATIONS_MAX_ATTEMPTS:
             _held(
                 run,
                 lock,
@@ -236,7 +130,7 @@ def automation_run_retry(*, run: AutomationRun) -> None:
     run.action_failures = 0
     run.finished_at = None
     run.locked_until = None
-    run.due_at = timezone.now() + timedelta(seconds=conf.lease_seconds())
+    run.due_at = timezone.now() + timedelta(seconds=settings.AUTOMATIONS_LEASE_SECONDS)
     run.save(update_fields=["status", "action_failures", "finished_at", "locked_until", "due_at"])
     run_id = str(run.pk)
     transaction.on_commit(lambda: runs_enqueue([run_id]))
@@ -257,8 +151,8 @@ def automation_webhook_test(*, tenant: Tenant, automation: Automation, url: str)
             body=json.dumps(sample).encode(),
             secret=automation.webhook_secret,
             run_id="test",
-            timeout=conf.webhook_timeout_seconds(),
-            policy=conf.webhook_policy(),
+            timeout=settings.AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS,
+            policy=webhook_policy(),
         )
     except WebhookError as error:
         return str(error)
@@ -268,7 +162,7 @@ def automation_webhook_test(*, tenant: Tenant, automation: Automation, url: str)
 def automation_runs_purge() -> dict[str, int]:
     """Retention: delete attempt logs older than the retention, and finished "every time" runs
     (whose claims keep nobody out). Other runs stay: their claims enforce the entry rules."""
-    cutoff = timezone.now() - timedelta(days=conf.run_retention_days())
+    cutoff = timezone.now() - timedelta(days=settings.AUTOMATIONS_RUN_RETENTION_DAYS)
     attempts, _ = RunAttempt.objects.filter(started_at__lt=cutoff).delete()
     runs, _ = AutomationRun.objects.filter(
         automation__entry_rule=Automation.EntryRule.EVERY_TIME,

@@ -18,7 +18,7 @@ import pytest
 
 from automations.models import Automation
 from automations.services.automations import automation_create
-from automations.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
+from automations.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
 from interactions.models import InteractionSchema, Tenant
 from tests.factories import make_schema
 

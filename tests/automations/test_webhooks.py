@@ -9,7 +9,7 @@ import pytest
 
 from automations.models import AutomationRun, RunAttempt
 from automations.services.automations import automation_secret_rotate
-from automations.webhooks import (
+from automations.services.webhooks import (
     AddressPolicy,
     AddressRefused,
     WebhookError,

@@ -5,6 +5,10 @@ Templates are compiled by an engine of their own (no loaders, no tag libraries, 
 processors, no debug), only an allow-list of tags may appear, and the context holds plain copies of
 the fields (strings, numbers, dicts) rather than model instances, so a template can't call a
 method, follow a relation or read a setting.
+
+A named pure module (no ORM, no settings, nothing sent): the document check
+(``action_documents.py``) and the sender (``services/actions.py``) both use it, and sending
+stays in the service so that these rules can be tested without a mail backend.
 """
 
 from collections.abc import Mapping

@@ -2,12 +2,17 @@
 
 ``{"type": "webhook", "url": "https://…"}``, ``{"type": "email", "subject": "…", "body": "…"}``
 (Django template syntax over ``contact`` and ``interaction``), ``{"type": "tag", "name": "…"}``.
+
+A named pure module (no ORM, no settings, no network), like ``triggers.py``: forms, the API and
+the services check documents here, and ``services/actions.py`` performs them. The webhook URL's
+face check lives here too, so the delivery code (``services/webhooks.py``) depends on this module
+and never the reverse.
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from automations.emails import template_problem
-from automations.webhooks import url_problem
+from automations.email_templates import template_problem
 from engage_site.api.problems import Problem
 from interactions.public import tag_name_problems
 
@@ -18,6 +23,22 @@ MAX_URL_LENGTH = 2000
 MAX_SUBJECT_LENGTH = 200
 MAX_BODY_LENGTH = 20_000
 _FIELDS = {WEBHOOK: {"type", "url"}, EMAIL: {"type", "subject", "body"}, TAG: {"type", "name"}}
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` can't be a webhook target on its face (scheme, host), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must be an http or https URL"
+    if not parts.hostname:
+        return "must name a host"
+    if parts.username or parts.password:
+        return "must not carry a user name or password"
+    return None
 
 
 def _string(action: dict[str, Any], key: str, where: str, limit: int) -> list[Problem]:

@@ -4,7 +4,12 @@ The host is resolved here, every address it resolves to is checked, and the conn
 a checked address (with the original Host header and TLS server name), so a DNS answer that changes
 between the check and the connect (rebinding) can't reach an internal service. Redirects are
 followed by hand, each hop checked again. Private, loopback, link-local, multicast and reserved
-addresses are refused unless ``AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS`` is on.
+addresses are refused unless ``AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS`` is on or the address is in
+``AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS``.
+
+A service because it acts on the outside world (DNS, sockets, HTTP) and reads settings; it writes
+no rows. What a run sends and how its failures are counted is ``services/actions.py``'s business;
+the pure check of a URL's face is ``action_documents.url_problem``.
 """
 
 import hashlib
@@ -16,6 +21,10 @@ import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+from automations.action_documents import url_problem
 
 MAX_REDIRECTS = 3
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -63,6 +72,14 @@ class AddressPolicy:
     allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
+def webhook_policy() -> AddressPolicy:
+    """The configured policy: private addresses allowed wholesale, or only the listed networks."""
+    return AddressPolicy(
+        allow_private=settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS,
+        allowed_networks=tuple(settings.AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS),
+    )
+
+
 def address_allowed(address: str, *, policy: AddressPolicy) -> bool:
     """Whether a webhook may connect to ``address``."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -75,22 +92,6 @@ def address_allowed(address: str, *, policy: AddressPolicy) -> bool:
     return ip.is_global and not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
     )
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` can't be a webhook target on its face (scheme, host), or None."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme not in ("http", "https"):
-        return "must be an http or https URL"
-    if not parts.hostname:
-        return "must name a host"
-    if parts.username or parts.password:
-        return "must not carry a user name or password"
-    return None
 
 
 def _resolve(host: str, port: int, *, policy: AddressPolicy) -> list[str]:
