@@ -22,7 +22,7 @@ from django.utils import timezone
 from interactions.public import Contact, InteractionEvent, InteractionSchema, Tenant
 from segments.exceptions import InvalidSegment
 from segments.models import Segment, SegmentMembership
-from segments.rules import rule_problems, rule_schema_ids
+from segments.rules.checks import rule_problems, rule_schema_ids
 from segments.selectors import rule_member_ids, segment_catalog
 
 logger = logging.getLogger(__name__)

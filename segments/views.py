@@ -26,7 +26,7 @@ from segments import selectors
 from segments.exceptions import InvalidSegment, SegmentNotFound
 from segments.forms import SegmentForm
 from segments.models import Segment
-from segments.rules import rule_problems
+from segments.rules.checks import rule_problems
 from segments.selectors import (
     contact_segments,
     rule_count,

@@ -18,7 +18,7 @@ from segments.api.serializers import (
     SegmentWriteInput,
 )
 from segments.exceptions import InvalidSegment
-from segments.rules import rule_problems
+from segments.rules.checks import rule_problems
 from segments.selectors import (
     rule_count,
     segment_catalog,
