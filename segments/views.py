@@ -35,7 +35,8 @@ from segments.selectors import (
     segment_member_paginator,
     segment_member_rows,
 )
-from segments.services import segment_create, segment_delete, segment_refresh, segment_update
+from segments.services.membership import segment_refresh
+from segments.services.segments import segment_create, segment_delete, segment_update
 
 MEMBER_PAGE_SIZE = 50
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
