@@ -17,7 +17,11 @@ class SegmentsConfig(AppConfig):
             NavigationLink,
             extension_register,
         )
-        from segments import services
+        from segments.services.events import (
+            segment_events_receive,
+            segments_deactivate_for_schema,
+            segments_forget_contact,
+        )
         from segments.views import contact_card_panel_context
 
         everything = ("view", "add", "change", "delete")
@@ -25,9 +29,9 @@ class SegmentsConfig(AppConfig):
         extension_register(
             Extension(
                 app_label=self.label,
-                event_subscribers=(services.segment_events_receive,),
-                schema_deletion_hooks=(services.segments_deactivate_for_schema,),
-                contact_erasure_hooks=(services.segments_forget_contact,),
+                event_subscribers=(segment_events_receive,),
+                schema_deletion_hooks=(segments_deactivate_for_schema,),
+                contact_erasure_hooks=(segments_forget_contact,),
                 navigation=(NavigationLink("Segments", "segment-list", "segments.view_segment"),),
                 card_panels=(
                     ContactCardPanel(

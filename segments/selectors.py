@@ -13,13 +13,8 @@ from engage_site.db import one_or_none
 from interactions.public import Contact, InteractionSchema, Tenant, describe_properties
 from segments.exceptions import SegmentNotFound
 from segments.models import Segment, SegmentMembership
-from segments.rules import (
-    Catalog,
-    PropertyInfo,
-    SchemaInfo,
-    rule_compile,
-    rule_member_ids_direct,
-)
+from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
+from segments.rules.compiler import rule_compile, rule_member_ids_direct
 
 
 def segment_catalog(*, tenant: Tenant) -> Catalog:

@@ -6,7 +6,11 @@ import uuid
 from celery import shared_task
 
 from segments.models import Segment
-from segments.services import segment_refresh, segments_claim_due, segments_update_for_contacts
+from segments.services.membership import (
+    segment_refresh,
+    segments_claim_due,
+    segments_update_for_contacts,
+)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

@@ -5,12 +5,12 @@ from django.urls import path
 from segments import views
 
 urlpatterns = [
-    path("", views.segment_list_view, name="segment-list"),
-    path("new/", views.segment_new, name="segment-new"),
-    path("count/", views.segment_live_count, name="segment-live-count"),
-    path("<uuid:segment_id>/", views.segment_edit, name="segment-edit"),
-    path("<uuid:segment_id>/refresh/", views.segment_refresh_now, name="segment-refresh"),
-    path("<uuid:segment_id>/delete/", views.segment_delete_view, name="segment-delete"),
-    path("<uuid:segment_id>/members/", views.segment_member_list, name="segment-members"),
-    path("<uuid:segment_id>/members.csv", views.segment_export, name="segment-export"),
+    path("", views.segment_list_page, name="segment-list"),
+    path("new/", views.segment_create_page, name="segment-new"),
+    path("count/", views.segment_live_count_page, name="segment-live-count"),
+    path("<uuid:segment_id>/", views.segment_edit_page, name="segment-edit"),
+    path("<uuid:segment_id>/refresh/", views.segment_refresh_page, name="segment-refresh"),
+    path("<uuid:segment_id>/delete/", views.segment_delete_page, name="segment-delete"),
+    path("<uuid:segment_id>/members/", views.segment_members_page, name="segment-members"),
+    path("<uuid:segment_id>/members.csv", views.segment_export_page, name="segment-export"),
 ]

@@ -26,7 +26,7 @@ from segments import selectors
 from segments.exceptions import InvalidSegment, SegmentNotFound
 from segments.forms import SegmentForm
 from segments.models import Segment
-from segments.rules import rule_problems
+from segments.rules.checks import rule_problems
 from segments.selectors import (
     contact_segments,
     rule_count,
@@ -35,7 +35,8 @@ from segments.selectors import (
     segment_member_paginator,
     segment_member_rows,
 )
-from segments.services import segment_create, segment_delete, segment_refresh, segment_update
+from segments.services.membership import segment_refresh
+from segments.services.segments import segment_create, segment_delete, segment_update
 
 MEMBER_PAGE_SIZE = 50
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +51,7 @@ def _segment_or_404(tenant: Tenant, segment_id: uuid.UUID) -> Segment:
 
 
 @tenant_page("segments.view_segment")
-def segment_list_view(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+def segment_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return render(
         request,
         "segments/segment_list.html",
@@ -111,7 +112,7 @@ def _save(request: HttpRequest, tenant: Tenant, segment: Segment | None) -> Http
 
 
 @tenant_page("segments.add_segment")
-def segment_new(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+def segment_create_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     if request.method == "POST":
         return _save(request, tenant, None)
     form = SegmentForm(initial={"rule": json.dumps(EXAMPLE_RULE, indent=2), "refresh_minutes": 60})
@@ -119,7 +120,7 @@ def segment_new(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 
 @tenant_page("segments.change_segment")
-def segment_edit(request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID) -> HttpResponse:
+def segment_edit_page(request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID) -> HttpResponse:
     segment = _segment_or_404(tenant, segment_id)
     if request.method == "POST":
         return _save(request, tenant, segment)
@@ -128,7 +129,7 @@ def segment_edit(request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID) ->
 
 @require_POST
 @tenant_page("segments.view_segment")
-def segment_live_count(request: HttpRequest, tenant: Tenant) -> JsonResponse:
+def segment_live_count_page(request: HttpRequest, tenant: Tenant) -> JsonResponse:
     """The builder's live count: how many contacts a draft rule selects now, or, when the draft
     has problems, those problems (a normal answer while typing, so 200 either way)."""
     try:
@@ -144,7 +145,7 @@ def segment_live_count(request: HttpRequest, tenant: Tenant) -> JsonResponse:
 
 @require_POST
 @tenant_page("segments.change_segment")
-def segment_refresh_now(
+def segment_refresh_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
     segment = _segment_or_404(tenant, segment_id)
@@ -155,7 +156,7 @@ def segment_refresh_now(
 
 @require_POST
 @tenant_page("segments.delete_segment")
-def segment_delete_view(
+def segment_delete_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
     segment = _segment_or_404(tenant, segment_id)
@@ -165,7 +166,7 @@ def segment_delete_view(
 
 
 @tenant_page("segments.view_segment")
-def segment_member_list(
+def segment_members_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
     """Current members, newest entry first, in keyset pages (a `continuation` in the query)."""
@@ -225,7 +226,7 @@ def _csv_lines(rows: Iterator[Sequence[Any]]) -> Iterator[str]:
 
 # tenant_page is typed for HttpResponse; a streaming response passes through it unchanged.
 @tenant_page("segments.view_segment")  # type: ignore[arg-type]
-def segment_export(
+def segment_export_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> StreamingHttpResponse:
     """The current members as CSV, streamed row by row from a server-side cursor."""

@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> None:
     from interactions.services.tenants import tenant_create
     from segments.models import Segment
     from segments.selectors import rule_member_ids, segment_catalog
-    from segments.services import segment_refresh
+    from segments.services.membership import segment_refresh
 
     if args.reuse:
         tenant = Tenant.objects.get(slug="bench")

@@ -5,7 +5,7 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from segments.rules import RULE_JSON_SCHEMA
+from segments.rules.document import RULE_JSON_SCHEMA
 
 RULE_FIELD_SCHEMA = {
     "type": "object",
@@ -41,7 +41,7 @@ RULE_FIELD_SCHEMA = {
 
 @extend_schema_field(RULE_FIELD_SCHEMA)
 class RuleField(serializers.JSONField):
-    """A rule document; its shape is checked by the service (segments.rules)."""
+    """A rule document; its shape is checked by the service (segments.rules.checks)."""
 
 
 class SegmentWriteInput(serializers.Serializer):

@@ -18,7 +18,7 @@ from segments.api.serializers import (
     SegmentWriteInput,
 )
 from segments.exceptions import InvalidSegment
-from segments.rules import rule_problems
+from segments.rules.checks import rule_problems
 from segments.selectors import (
     rule_count,
     segment_catalog,
@@ -26,7 +26,7 @@ from segments.selectors import (
     segment_list,
     segment_member_paginator,
 )
-from segments.services import segment_create, segment_delete, segment_update
+from segments.services.segments import segment_create, segment_delete, segment_update
 
 EXTENSION = ["extension"]
 PAGE_SIZE = 50

@@ -12,11 +12,12 @@ DEFAULT_REFRESH_MINUTES = 60
 class Segment(models.Model):
     """A tenant's named rule over its contacts, with its materialised membership.
 
-    ``rule`` is a rule document whose shape is the JSON Schema ``segments.rules.RULE_JSON_SCHEMA``
-    (documented in the README and the OpenAPI document); it is checked by ``segments.rules`` before
-    every save. ``version`` grows with every write of the membership (refresh or incremental
-    update): the ``UPDATE … SET version = version + 1`` that starts each write also locks the row,
-    so two writers of one segment's membership run one after the other, never interleaved.
+    ``rule`` is a rule document whose shape is the JSON Schema
+    ``segments.rules.document.RULE_JSON_SCHEMA`` (documented in the README and the OpenAPI
+    document); it is checked by ``segments.rules.checks`` before every save. ``version`` grows
+    with every write of the membership (refresh or incremental update): the ``UPDATE … SET
+    version = version + 1`` that starts each write also locks the row, so two writers of one
+    segment's membership run one after the other, never interleaved.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from segments.rules import Catalog, PropertyInfo, count_range, parse_instant, window_bounds
+from segments.rules.bounds import count_range, parse_instant, window_bounds
+from segments.rules.catalog import Catalog, PropertyInfo
 
 
 @dataclass

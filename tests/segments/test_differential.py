@@ -9,7 +9,7 @@ import pytest
 
 from interactions.models import Contact, Interaction, InteractionSchema
 from interactions.services.tags import contact_tag_add
-from segments.rules import rule_problems
+from segments.rules.checks import rule_problems
 from segments.selectors import rule_contacts, rule_member_ids, segment_catalog
 from tests.conftest import Persona
 from tests.factories import TenantFactory, make_schema

@@ -13,7 +13,8 @@ from interactions.models import Contact, InteractionSchema
 from interactions.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from segments.models import Segment
-from segments.services import segment_create, segment_refresh
+from segments.services.membership import segment_refresh
+from segments.services.segments import segment_create
 from segments.views import csv_cell
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction

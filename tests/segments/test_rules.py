@@ -9,7 +9,8 @@ import pytest
 from interactions.models import Contact, InteractionSchema
 from interactions.services.interactions import interaction_delete
 from interactions.services.tags import contact_tag_add
-from segments.rules import RULE_JSON_SCHEMA, rule_problems
+from segments.rules.checks import rule_problems
+from segments.rules.document import RULE_JSON_SCHEMA
 from segments.selectors import rule_contacts, segment_catalog
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction

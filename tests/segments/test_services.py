@@ -17,13 +17,12 @@ from interactions.services.schemas import interaction_schema_delete
 from segments.exceptions import InvalidSegment
 from segments.models import Segment, SegmentMembership
 from segments.selectors import rule_contacts, segment_catalog
-from segments.services import (
+from segments.services.membership import (
     segment_contacts_update,
-    segment_create,
     segment_refresh,
-    segment_update,
     segments_claim_due,
 )
+from segments.services.segments import segment_create, segment_update
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction, make_schema
 from tests.segments.conftest import NOW

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from interactions.models import InteractionSchema
 from segments.models import Segment
-from segments.services import segment_refresh
+from segments.services.membership import segment_refresh
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction
 

@@ -14,7 +14,7 @@ from django.urls import resolve
 
 from interactions.models import InteractionSchema
 from segments.models import Segment
-from segments.services import segment_refresh
+from segments.services.membership import segment_refresh
 from tests.api_routes import api_routes
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction, make_schema

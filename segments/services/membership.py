@@ -1,4 +1,5 @@
-"""Writes of segments: the segment itself, and its materialised membership.
+"""Writes of a segment's materialised membership: the full refresh, the update for some
+contacts, and the claim of the periodic refreshes that are due.
 
 Every write of a segment's membership (``segment_refresh``, ``segment_contacts_update``) starts
 with ``UPDATE segment SET version = version + 1``: that statement locks the segment's row (on
@@ -8,92 +9,19 @@ as what the previous writer saw. Overlapping refreshes therefore queue instead o
 the last to commit is never older than the one before it.
 """
 
-import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from interactions.public import Contact, InteractionEvent, InteractionSchema, Tenant
-from segments.exceptions import InvalidSegment
 from segments.models import Segment, SegmentMembership
-from segments.rules import rule_problems, rule_schema_ids
+from segments.rules.checks import rule_problems
 from segments.selectors import rule_member_ids, segment_catalog
-
-logger = logging.getLogger(__name__)
-
-
-def _check_rule(*, tenant: Tenant, rule: Any) -> None:
-    problems = rule_problems(rule, catalog=segment_catalog(tenant=tenant))
-    if problems:
-        raise InvalidSegment(errors=problems)
-
-
-def _enqueue_refresh(segment: Segment) -> None:
-    from segments.tasks import segment_refresh_task  # tasks import this module
-
-    tenant_id, segment_id = segment.tenant_id, str(segment.pk)
-    transaction.on_commit(lambda: segment_refresh_task.delay(tenant_id, segment_id))
-
-
-@transaction.atomic
-def segment_create(
-    *,
-    tenant: Tenant,
-    name: str,
-    rule: Any,
-    description: str = "",
-    refresh_minutes: int | None = None,
-) -> Segment:
-    """A new segment; its membership is computed right after the commit."""
-    _check_rule(tenant=tenant, rule=rule)
-    segment = Segment(tenant=tenant, name=name, description=description, rule=rule)
-    if refresh_minutes is not None:
-        segment.refresh_minutes = refresh_minutes
-    segment.full_clean()
-    segment.save(force_insert=True)
-    _enqueue_refresh(segment)
-    return segment
-
-
-@transaction.atomic
-def segment_update(
-    *,
-    segment: Segment,
-    name: str,
-    rule: Any,
-    description: str = "",
-    refresh_minutes: int | None = None,
-) -> Segment:
-    """Change a segment. A new rule (or one that was deactivated) is checked, the segment is
-    active again, and the membership is refreshed right after the commit."""
-    _check_rule(tenant=segment.tenant, rule=rule)
-    fields = ["name", "description", "updated_at"]
-    segment.name, segment.description, segment.updated_at = name, description, timezone.now()
-    if refresh_minutes is not None:
-        segment.refresh_minutes = refresh_minutes
-        fields.append("refresh_minutes")
-    rule_changed = rule != segment.rule or not segment.is_active
-    if rule_changed:
-        segment.rule = rule
-        segment.rule_version += 1
-        segment.is_active, segment.problem = True, ""
-        fields += ["rule", "rule_version", "is_active", "problem"]
-    segment.full_clean()
-    segment.save(update_fields=fields)
-    if rule_changed:
-        _enqueue_refresh(segment)
-    return segment
-
-
-@transaction.atomic
-def segment_delete(*, segment: Segment) -> None:
-    Segment.objects.filter(tenant_id=segment.tenant_id, pk=segment.pk).delete()
+from segments.services.segments import segment_deactivate
 
 
 def _lock(segment: Segment) -> Segment | None:
@@ -102,11 +30,6 @@ def _lock(segment: Segment) -> Segment | None:
     if not updated:
         return None
     return Segment.objects.select_related("tenant").get(pk=segment.pk)
-
-
-def _deactivate(segment: Segment, problem: str) -> None:
-    segment.is_active, segment.problem = False, problem[:300]
-    segment.save(update_fields=["is_active", "problem"])
 
 
 def _current_members(segment: Segment) -> Any:
@@ -128,7 +51,10 @@ def segment_refresh(*, segment: Segment, now: datetime | None = None) -> int:
     catalog = segment_catalog(tenant=tenant)
     problems = rule_problems(locked.rule, catalog=catalog)
     if problems:
-        _deactivate(locked, f"The rule no longer fits the schemas: {problems[0].message}.")
+        segment_deactivate(
+            segment=locked,
+            problem=f"The rule no longer fits the schemas: {problems[0].message}.",
+        )
         return locked.member_count
     now = now or timezone.now()
     selected = rule_member_ids(tenant=tenant, rule=locked.rule, catalog=catalog, now=now)
@@ -209,52 +135,6 @@ def segments_update_for_contacts(*, tenant_id: int, contact_ids: Iterable[uuid.U
         entered, exited = segment_contacts_update(segment=segment, contact_ids=ids)
         changed += entered + exited
     return changed
-
-
-def segment_events_receive(events: Sequence[InteractionEvent]) -> None:
-    """Subscriber of the core's interaction events: after the dispatcher commits, re-evaluate the
-    touched contacts of tenants that have active segments (one task per tenant and batch)."""
-    from segments.tasks import segments_update_for_contacts_task  # tasks import this module
-
-    by_tenant: dict[int, set[str]] = {}
-    for event in events:
-        by_tenant.setdefault(event.tenant_id, set()).add(str(event.contact_id))
-    with_segments = set(
-        Segment.objects.filter(tenant_id__in=by_tenant, is_active=True).values_list(
-            "tenant_id", flat=True
-        )
-    )
-    for tenant_id in sorted(with_segments):
-        contact_ids = sorted(by_tenant[tenant_id])
-        transaction.on_commit(
-            partial(segments_update_for_contacts_task.delay, tenant_id, contact_ids)
-        )
-
-
-def segments_deactivate_for_schema(*, tenant: Tenant, schema: InteractionSchema) -> None:
-    """Schema deletion hook: segments whose rule uses the schema are deactivated and flagged."""
-    for segment in Segment.objects.filter(tenant=tenant, is_active=True):
-        if schema.schema_id in rule_schema_ids(segment.rule):
-            _deactivate(
-                segment,
-                f"The interaction schema {schema.schema_id!r} was deleted; "
-                "edit the rule to activate the segment again.",
-            )
-
-
-def segments_forget_contact(*, tenant: Tenant, contact: Contact) -> None:
-    """Contact erasure hook: the contact's memberships and their history go, and counts follow."""
-    for segment_id in _current_members_of(tenant=tenant, contact=contact):
-        Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") - 1)
-    SegmentMembership.objects.filter(tenant=tenant, contact=contact).delete()
-
-
-def _current_members_of(*, tenant: Tenant, contact: Contact) -> list[uuid.UUID]:
-    return list(
-        SegmentMembership.objects.filter(
-            tenant=tenant, contact=contact, exited_at__isnull=True
-        ).values_list("segment_id", flat=True)
-    )
 
 
 def segments_claim_due(*, now: datetime | None = None) -> list[tuple[int, uuid.UUID]]:

@@ -1,0 +1,191 @@
+"""The checks of a rule document: everything wrong with it, as ``Problem``\\ s with dotted paths.
+
+Pure: no database access. ``rule_problems`` checks a document against ``RULE_JSON_SCHEMA`` (shape,
+depth, size) and then against a ``Catalog`` of the tenant's schemas: what exists, which properties
+are segmentable, and which operators and values fit each property's type. A document without
+problems is what ``segments.rules.compiler`` expects.
+"""
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from engage_site.api.problems import Problem
+from segments.rules.bounds import parse_instant
+from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
+from segments.rules.document import MAX_CONDITIONS, MAX_DEPTH, RULE_JSON_SCHEMA
+
+_VALIDATOR = Draft202012Validator(RULE_JSON_SCHEMA)
+
+# The problem code of each failing JSON Schema keyword; any other keyword is "invalid".
+_SHAPE_CODES = {
+    "required": "required",
+    "type": "type",
+    "enum": "enum",
+    "const": "enum",
+    "format": "format",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "minLength": "minLength",
+    "maxLength": "maxLength",
+    "pattern": "pattern",
+    "additionalProperties": "unknown",
+    "maxItems": "limit",
+    "minItems": "required",
+}
+
+# The operands each property operator needs; every operator not listed needs "value".
+_OPERANDS: dict[str, tuple[str, ...]] = {
+    "in": ("values",),
+    "between": ("min", "max"),
+    "isTrue": (),
+    "isFalse": (),
+}
+
+
+def _path(prefix: str, parts: Iterator[Any] | Sequence[Any]) -> str:
+    return ".".join([prefix, *(str(part) for part in parts)])
+
+
+def rule_shape_problems(document: Any, *, prefix: str = "rule") -> list[Problem]:
+    """Problems with the document's shape (``RULE_JSON_SCHEMA``), depth and size."""
+    problems = [
+        Problem(
+            _path(prefix, error.absolute_path),
+            _SHAPE_CODES.get(str(error.validator), "invalid"),
+            error.message,
+        )
+        for error in sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
+        if error.validator not in ("allOf", "if", "$ref")
+    ]
+    if problems:
+        return problems
+    nodes = list(walk_rule(document))
+    if max(depth for _, depth, _ in nodes) > MAX_DEPTH:
+        problems.append(Problem(prefix, "limit", f"nests groups deeper than {MAX_DEPTH} levels"))
+    if len(nodes) > MAX_CONDITIONS:
+        problems.append(Problem(prefix, "limit", f"has more than {MAX_CONDITIONS} conditions"))
+    return problems
+
+
+def walk_rule(
+    node: Mapping[str, Any], path: tuple[Any, ...] = (), depth: int = 1
+) -> Iterator[tuple[Mapping[str, Any], int, tuple[Any, ...]]]:
+    """Every node of a well-shaped rule with its depth and path, parents first."""
+    yield node, depth, path
+    if node["type"] in ("all", "any"):
+        for index, child in enumerate(node["rules"]):
+            yield from walk_rule(child, (*path, "rules", index), depth + 1)
+    elif node["type"] == "not":
+        yield from walk_rule(node["rule"], (*path, "rule"), depth + 1)
+
+
+def rule_schema_ids(document: Mapping[str, Any]) -> set[str]:
+    """The schema ids a well-shaped rule uses."""
+    return {node["schemaId"] for node, _, _ in walk_rule(document) if "schemaId" in node}
+
+
+def rule_problems(document: Any, *, catalog: Catalog, prefix: str = "rule") -> list[Problem]:
+    """Everything wrong with ``document`` as a rule of a tenant whose schemas are ``catalog``."""
+    problems = rule_shape_problems(document, prefix=prefix)
+    if problems:
+        return problems
+    for node, _, path in walk_rule(document):
+        at = _path(prefix, path)
+        if "schemaId" in node and node["schemaId"] not in catalog:
+            problems.append(
+                Problem(f"{at}.schemaId", "invalid", f"no interaction schema {node['schemaId']!r}")
+            )
+        elif check := _NODE_CHECKS.get(node["type"]):
+            problems.extend(check(node, catalog, at))
+    return problems
+
+
+def _first_or_last_problems(node: Mapping[str, Any], catalog: Catalog, at: str) -> list[Problem]:
+    needs = "date" if node["op"] in ("before", "after") else "days"
+    if needs in node:
+        return []
+    return [Problem(f"{at}.{needs}", "required", f"is required by {node['op']}")]
+
+
+def _count_problems(node: Mapping[str, Any], catalog: Catalog, at: str) -> list[Problem]:
+    schema = catalog[node["schemaId"]]
+    return [
+        problem
+        for index, where in enumerate(node.get("where", []))
+        for problem in _where_problems(where, schema, f"{at}.where.{index}")
+    ]
+
+
+# The checks beyond the JSON Schema of the conditions that have any, by condition type.
+_NODE_CHECKS: dict[str, Callable[[Mapping[str, Any], Catalog, str], list[Problem]]] = {
+    "first": _first_or_last_problems,
+    "last": _first_or_last_problems,
+    "count": _count_problems,
+}
+
+
+def _where_problems(where: Mapping[str, Any], schema: SchemaInfo, at: str) -> list[Problem]:
+    name, op = where["property"], where["op"]
+    info = schema.properties.get(name)
+    if info is None:
+        return [
+            Problem(f"{at}.property", "invalid", f"{schema.schema_id} has no property {name!r}")
+        ]
+    if not info.segmentable:
+        return [
+            Problem(
+                f"{at}.property",
+                "invalid",
+                f"{name!r} of {schema.schema_id} is not segmentable "
+                "(addToSegmentation is not true)",
+            )
+        ]
+    if op not in info.allowed_ops:
+        kind = "date" if info.is_date else info.type
+        return [
+            Problem(
+                f"{at}.op", "enum", f"must be one of {', '.join(info.allowed_ops)} for a {kind}"
+            )
+        ]
+    return _operand_problems(where, info, at)
+
+
+def _operand_problems(where: Mapping[str, Any], info: PropertyInfo, at: str) -> list[Problem]:
+    """The operands the operator needs and lacks, then those whose value does not fit."""
+    op = where["op"]
+    needed = _OPERANDS.get(op, ("value",))
+    problems = [
+        Problem(f"{at}.{key}", "required", f"is required by {op}")
+        for key in needed
+        if key not in where
+    ]
+    given = [(key, where[key]) for key in ("value", "min", "max") if key in needed and key in where]
+    if "values" in needed and "values" in where:
+        given += [(f"values.{index}", value) for index, value in enumerate(where["values"])]
+    problems += [
+        Problem(f"{at}.{key}", "type", _expected(info))
+        for key, value in given
+        if not _fits(value, info)
+    ]
+    return problems
+
+
+def _fits(value: Any, info: PropertyInfo) -> bool:
+    if info.type in ("number", "integer"):
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    if info.is_date:
+        return isinstance(value, str) and parse_instant(value) is not None
+    return isinstance(value, str)
+
+
+def _expected(info: PropertyInfo) -> str:
+    if info.type in ("number", "integer"):
+        return "must be a number"
+    if info.is_date:
+        return "must be a date (YYYY-MM-DD) or an RFC 3339 date-time with an offset"
+    return "must be a string"
