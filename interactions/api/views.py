@@ -1,12 +1,12 @@
 """The core API: interaction schemas, interactions, refused interactions and contacts.
 
-Views are thin: read the request, call one selector or service, shape the answer.
+Views are thin: read the request, call one selector or service, shape the answer. Writes that a
+POST asks for go through ``TenantApiView.idempotent_write``.
 """
 
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -55,14 +55,7 @@ from interactions.selectors import (
     refused_interaction_get,
 )
 from interactions.services.contacts import contact_create, contact_erase
-from interactions.services.interactions import (
-    Refusal,
-    interaction_check,
-    interaction_create,
-    interaction_delete,
-    interaction_refuse,
-    refusal_error,
-)
+from interactions.services.interactions import interaction_delete, interaction_receive
 from interactions.services.schemas import (
     SCHEMA_ENVELOPE_BYTES,
     interaction_schema_create,
@@ -119,24 +112,22 @@ class InteractionSchemaCollectionApi(TenantApiView):
         document = self.json_body()
         if not isinstance(document, dict):
             raise InvalidRequest(errors=[Problem("body", "type", "must be a JSON object")])
-        with self.idempotency_guard(document) as guard:
-            if guard.replay:
-                return Response(guard.replay.body, status=guard.replay.status)
-            with transaction.atomic():
-                schema = interaction_schema_create(
-                    tenant=self.tenant,
-                    schema_id=document.get("id"),
-                    display_name=document.get("displayName"),
-                    json_schema=document.get("jsonSchema"),
-                )
-                href = _absolute(
-                    request, version, "interactionschema-detail", schema_id=schema.schema_id
-                )
-                body = InteractionSchemaCreatedOutput(
-                    {"id": schema.schema_id, "self": {"href": href, "created": schema.created_at}}
-                ).data
-                guard.complete(200, body)
-        return Response(body)
+
+        def create() -> Any:
+            schema = interaction_schema_create(
+                tenant=self.tenant,
+                schema_id=document.get("id"),
+                display_name=document.get("displayName"),
+                json_schema=document.get("jsonSchema"),
+            )
+            href = _absolute(
+                request, version, "interactionschema-detail", schema_id=schema.schema_id
+            )
+            return InteractionSchemaCreatedOutput(
+                {"id": schema.schema_id, "self": {"href": href, "created": schema.created_at}}
+            ).data
+
+        return self.idempotent_write(document, write=create)
 
     @extend_schema(
         operation_id="interactionschemas_delete_by_query",
@@ -242,22 +233,14 @@ class InteractionCollectionApi(TenantApiView):
     def post(self, request: Request, version: str) -> Response:
         document = self.json_body()
         received_at = timezone.now()
-        with self.idempotency_guard(document) as guard:
-            if guard.replay:
-                return Response(guard.replay.body, status=guard.replay.status)
-            checked = interaction_check(tenant=self.tenant, document=document)
-            if isinstance(checked, Refusal):
-                refused = interaction_refuse(
-                    tenant=self.tenant, refusal=checked, body=request.body, received_at=received_at
-                )
-                raise refusal_error(checked, refused)
-            with transaction.atomic():
-                interaction = interaction_create(
-                    tenant=self.tenant, draft=checked, body=request.body, received_at=received_at
-                )
-                body = _interaction_created_body(request, version, interaction)
-                guard.complete(200, body)
-        return Response(body)
+
+        def receive() -> Any:
+            interaction = interaction_receive(
+                tenant=self.tenant, document=document, body=request.body, received_at=received_at
+            )
+            return _interaction_created_body(request, version, interaction)
+
+        return self.idempotent_write(document, write=receive)
 
     @extend_schema(
         operation_id="interactions_delete_by_query",
@@ -377,20 +360,16 @@ class ContactCollectionApi(TenantApiView):
             for key, value in document.items()
             if key not in _NAMED_ATTRIBUTES and key != "id"
         }
-        with self.idempotency_guard(document) as guard:
-            if guard.replay:
-                return Response(guard.replay.body, status=guard.replay.status)
-            with transaction.atomic():
-                contact = contact_create(
-                    tenant=self.tenant,
-                    extra_attributes=extra,
-                    **{
-                        _NAMED_ATTRIBUTES[key]: value for key, value in named.validated_data.items()
-                    },
-                )
-                body = ContactOutput(contact).data
-                guard.complete(201, body)
-        return Response(body, status=201)
+
+        def create() -> Any:
+            contact = contact_create(
+                tenant=self.tenant,
+                extra_attributes=extra,
+                **{_NAMED_ATTRIBUTES[key]: value for key, value in named.validated_data.items()},
+            )
+            return ContactOutput(contact).data
+
+        return self.idempotent_write(document, write=create, status=201)
 
 
 class ContactDetailApi(TenantApiView):
@@ -446,8 +425,12 @@ class ContactTagCollectionApi(TenantApiView):
         )
         document = self.json_body()
         name = document.get("name") if isinstance(document, dict) else None
-        contact_tag_add(tenant=self.tenant, contact=contact, name=name)  # type: ignore[arg-type]
-        return Response(contact_tag_names(contact=contact))
+
+        def add() -> Any:
+            contact_tag_add(tenant=self.tenant, contact=contact, name=name)  # type: ignore[arg-type]
+            return contact_tag_names(contact=contact)
+
+        return self.idempotent_write(document, write=add)
 
 
 class ContactTagDetailApi(TenantApiView):
