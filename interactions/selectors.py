@@ -5,8 +5,6 @@ import uuid
 
 from django.db.models import QuerySet
 
-from engage_site.api.exceptions import InvalidRequest
-from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
 from interactions import api_keys
 from interactions.exceptions import (
@@ -24,18 +22,6 @@ from interactions.models import (
     Tenant,
 )
 from interactions.schema_validation import is_schema_id
-
-
-def parse_uuid(value: object, *, field: str) -> uuid.UUID:
-    """``value`` as a UUID; raises InvalidRequest naming ``field`` if it is not one."""
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise InvalidRequest(
-        f"{field} must be a UUID.", errors=[Problem(field, "invalid", "must be a UUID")]
-    )
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:

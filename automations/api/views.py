@@ -94,8 +94,11 @@ class AutomationCollectionApi(TenantApiView):
     )
     def post(self, request: Request, version: str) -> Response:
         fields, schemas = _fields(self.tenant, _input(request, self))
-        automation = automation_create(tenant=self.tenant, schemas=schemas, **fields)
-        return Response(_output(automation), status=201)
+        return self.idempotent_write(
+            self.json_body(),
+            write=lambda: _output(automation_create(tenant=self.tenant, schemas=schemas, **fields)),
+            status=201,
+        )
 
 
 class AutomationDetailApi(TenantApiView):

@@ -1,8 +1,11 @@
 """The base class of every tenant API view: the API key names the tenant the view works for."""
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from engage_site.api.exceptions import InvalidRequest
 from engage_site.api.problems import Problem
@@ -12,7 +15,7 @@ from interactions.api.throttling import ApiKeyRateThrottle
 from interactions.models import ApiKey, Tenant
 from interactions.services.idempotency import (
     MAX_KEY_LENGTH,
-    IdempotencyGuard,
+    idempotent_write,
     request_fingerprint,
 )
 from interactions.services.tenants import api_key_mark_used
@@ -38,8 +41,38 @@ class TenantApiView(JsonApiView):
     def caller_admitted(self, request: Request) -> None:
         api_key_mark_used(api_key=self.api_key)
 
-    def idempotency_guard(self, document: Any) -> IdempotencyGuard:
-        """Guard for a POST that honours the Idempotency-Key header (a no-op without it)."""
+    def idempotent_write(
+        self, document: Any, *, write: Callable[[], Any], status: int = 200
+    ) -> Response:
+        """Answer a POST by running ``write`` (which returns the response body) at most once per
+        Idempotency-Key, in one transaction with the stored response.
+
+        ``document`` is the parsed request body: with the method and the route it is what a
+        retry must repeat to get the stored response back. Without the header ``write`` just runs
+        in a transaction. See :func:`interactions.services.idempotency.idempotent_write`.
+        """
+        key = self._idempotency_key()
+        fingerprint = ""
+        if key:
+            fingerprint = request_fingerprint(
+                method=str(self.request.method), route=self._route(), document=document
+            )
+        response = idempotent_write(
+            tenant=self.tenant, key=key, fingerprint=fingerprint, write=write, status=status
+        )
+        return Response(response.body, status=response.status)
+
+    def _route(self) -> str:
+        """The route's name and the ids in its path, the same under /api/v2/ and /api/v3/."""
+        match = self.request.resolver_match
+        if match is None:
+            return self.request.path
+        ids = {name: value for name, value in match.kwargs.items() if name != "version"}
+        # A route without ids in its path is named alone, as fingerprints have always named it.
+        return f"{match.url_name} {json.dumps(ids, sort_keys=True)}" if ids else str(match.url_name)
+
+    def _idempotency_key(self) -> str | None:
+        """The Idempotency-Key header, or None without one; 400 for a key that can't be one."""
         key = self.request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
         if len(key) >= 2 and key[0] == key[-1] == '"':
             key = key[1:-1]  # a structured-field string, as the draft spells it
@@ -57,14 +90,4 @@ class TenantApiView(JsonApiView):
                     )
                 ]
             )
-        if not key:
-            return IdempotencyGuard(tenant=self.tenant, key=None, fingerprint="")
-        match = self.request.resolver_match
-        route = match.url_name if match else self.request.path
-        return IdempotencyGuard(
-            tenant=self.tenant,
-            key=key,
-            fingerprint=request_fingerprint(
-                method=str(self.request.method), route=str(route), document=document
-            ),
-        )
+        return key or None

@@ -2,48 +2,65 @@
 
 from django.urls import path
 
-from interactions.api import views
+from interactions.api.views.contacts import (
+    ContactCollectionApi,
+    ContactCountApi,
+    ContactDetailApi,
+    ContactIdLookupApi,
+)
+from interactions.api.views.interactions import (
+    InteractionCollectionApi,
+    InteractionDetailApi,
+    InteractionRawApi,
+)
+from interactions.api.views.ping import PingApi
+from interactions.api.views.refused import RefusedInteractionDetailApi
+from interactions.api.views.schemas import (
+    InteractionSchemaCollectionApi,
+    InteractionSchemaDetailApi,
+)
+from interactions.api.views.tags import ContactTagCollectionApi, ContactTagDetailApi
 
 urlpatterns = [
-    path("ping", views.PingApi.as_view(), name="ping"),
+    path("ping", PingApi.as_view(), name="ping"),
     path(
         "interactionschemas",
-        views.InteractionSchemaCollectionApi.as_view(),
+        InteractionSchemaCollectionApi.as_view(),
         name="interactionschema-collection",
     ),
     path(
         "interactionschemas/<str:schema_id>",
-        views.InteractionSchemaDetailApi.as_view(),
+        InteractionSchemaDetailApi.as_view(),
         name="interactionschema-detail",
     ),
-    path("interactions", views.InteractionCollectionApi.as_view(), name="interaction-collection"),
+    path("interactions", InteractionCollectionApi.as_view(), name="interaction-collection"),
     path(
         "interactions/<str:interaction_id>/raw",
-        views.InteractionRawApi.as_view(),
+        InteractionRawApi.as_view(),
         name="interaction-raw",
     ),
     path(
         "interactions/<str:interaction_id>",
-        views.InteractionDetailApi.as_view(),
+        InteractionDetailApi.as_view(),
         name="interaction-detail",
     ),
     path(
         "refusedinteractions/<str:refused_id>",
-        views.RefusedInteractionDetailApi.as_view(),
+        RefusedInteractionDetailApi.as_view(),
         name="refusedinteraction-detail",
     ),
-    path("contacts", views.ContactCollectionApi.as_view(), name="contact-collection"),
-    path("contacts/count", views.ContactCountApi.as_view(), name="contact-count"),
-    path("contacts/id", views.ContactIdLookupApi.as_view(), name="contact-id"),
-    path("contacts/<str:contact_id>", views.ContactDetailApi.as_view(), name="contact-detail"),
+    path("contacts", ContactCollectionApi.as_view(), name="contact-collection"),
+    path("contacts/count", ContactCountApi.as_view(), name="contact-count"),
+    path("contacts/id", ContactIdLookupApi.as_view(), name="contact-id"),
+    path("contacts/<str:contact_id>", ContactDetailApi.as_view(), name="contact-detail"),
     path(
         "contacts/<str:contact_id>/tags",
-        views.ContactTagCollectionApi.as_view(),
+        ContactTagCollectionApi.as_view(),
         name="contact-tag-collection",
     ),
     path(
         "contacts/<str:contact_id>/tags/<str:name>",
-        views.ContactTagDetailApi.as_view(),
+        ContactTagDetailApi.as_view(),
         name="contact-tag-detail",
     ),
 ]

@@ -8,9 +8,9 @@ A claim left by a crashed process expires after a lease and can be taken over.
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from types import TracebackType
 from typing import Any
 
 from django.conf import settings
@@ -121,44 +121,62 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
     IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.IN_FLIGHT).delete()
 
 
-class IdempotencyGuard:
-    """``with IdempotencyGuard(...) as guard``: claims the key (if any) and releases it on error.
+class CommitThenRaise(Exception):
+    """Raised by a write that must fail its request yet keep what it wrote.
 
-    ``guard.replay`` is the stored response when the request is a retry of a finished one; call
-    ``guard.complete(status, body)`` inside the transaction that writes the request's effect.
+    :func:`idempotent_write` commits the write's transaction, then raises ``error`` (and gives the
+    key back, as for any failed request). A refused interaction is kept this way, for the tenant to
+    read, although its request is refused.
     """
 
-    def __init__(self, *, tenant: Tenant, key: str | None, fingerprint: str) -> None:
-        self.tenant = tenant
-        self.key = key
-        self.fingerprint = fingerprint
-        self.record: IdempotencyRecord | None = None
-        self.replay: StoredResponse | None = None
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        super().__init__(str(error))
 
-    def __enter__(self) -> "IdempotencyGuard":
-        if self.key:
-            claimed = idempotency_claim(
-                tenant=self.tenant, key=self.key, fingerprint=self.fingerprint
-            )
-            if isinstance(claimed, StoredResponse):
-                self.replay = claimed
-            else:
-                self.record = claimed
-        return self
 
-    def complete(self, status: int, body: Any) -> None:
-        if self.record is not None:
-            idempotency_complete(record=self.record, status=status, body=body)
+def idempotent_write(
+    *,
+    tenant: Tenant,
+    key: str | None,
+    fingerprint: str,
+    write: Callable[[], Any],
+    status: int,
+) -> StoredResponse:
+    """Run ``write`` at most once for ``key`` and answer ``(status, what write returned)``.
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc_type is not None and self.record is not None:
+    Without a key ``write`` just runs in a transaction. With one, the key is claimed first
+    (see :func:`idempotency_claim` for the 409 and 422 it may raise); a retry of a finished request
+    gets the stored response and ``write`` does not run. ``write`` runs in a transaction that also
+    stores its response, so a response is stored exactly when its effect is committed. If ``write``
+    raises, its transaction rolls back (but see :class:`CommitThenRaise`) and the key is released,
+    so the client may fix the request and retry with the same key.
+    """
+    record = None
+    if key:
+        claimed = idempotency_claim(tenant=tenant, key=key, fingerprint=fingerprint)
+        if isinstance(claimed, StoredResponse):
+            return claimed
+        record = claimed
+    try:
+        with transaction.atomic():
             try:
-                idempotency_release(record=self.record)
-            except Exception:
-                # The database is likely what failed; the claim then expires with its lease.
-                logger.warning("Could not release Idempotency-Key %r", self.key, exc_info=True)
+                body = write()
+            except CommitThenRaise as refusal:
+                failure = refusal.error
+            else:
+                if record is not None:
+                    idempotency_complete(record=record, status=status, body=body)
+                return StoredResponse(status=status, body=body)
+        raise failure
+    except BaseException:
+        if record is not None:
+            _release_quietly(record=record, key=key)
+        raise
+
+
+def _release_quietly(*, record: IdempotencyRecord, key: str | None) -> None:
+    try:
+        idempotency_release(record=record)
+    except Exception:
+        # The database is likely what failed; the claim then expires with its lease.
+        logger.warning("Could not release Idempotency-Key %r", key, exc_info=True)

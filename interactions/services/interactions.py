@@ -25,6 +25,7 @@ from interactions.models import (
 )
 from interactions.schema_cache import compiled_schema
 from interactions.schema_validation import is_schema_id
+from interactions.services.idempotency import CommitThenRaise
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,7 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     )
 
 
-# No savepoint when nested: callers commit the interaction with other rows (the idempotent response)
-# and roll back all of them together.
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def interaction_create(
     *,
     tenant: Tenant,
@@ -220,6 +219,24 @@ def interaction_refuse(
 
 def refusal_error(refusal: Refusal, refused: RefusedInteraction) -> ApiError:
     return refusal.error(errors=refusal.problems, extra={"refusedId": str(refused.pk)})
+
+
+def interaction_receive(
+    *, tenant: Tenant, document: Any, body: bytes, received_at: datetime
+) -> Interaction:
+    """Check a posted interaction, then store it, or keep the refused body and refuse it.
+
+    ``body`` is the request body exactly as received, kept as the raw copy either way. A refusal
+    raises :class:`CommitThenRaise` carrying the refusal's error (with ``refusedId``): run this
+    through ``idempotent_write``, which commits the refused interaction, then raises the error.
+    """
+    checked = interaction_check(tenant=tenant, document=document)
+    if isinstance(checked, Refusal):
+        refused = interaction_refuse(
+            tenant=tenant, refusal=checked, body=body, received_at=received_at
+        )
+        raise CommitThenRaise(refusal_error(checked, refused))
+    return interaction_create(tenant=tenant, draft=checked, body=body, received_at=received_at)
 
 
 @transaction.atomic

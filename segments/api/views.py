@@ -55,9 +55,13 @@ class SegmentCollectionApi(TenantApiView):
         responses={201: SegmentOutput, **errors(*BODY_ERRORS)},
     )
     def post(self, request: Request, version: str) -> Response:
-        data = _valid(SegmentWriteInput, self.json_body())
-        segment = segment_create(tenant=self.tenant, **data)
-        return Response(SegmentOutput(segment).data, status=201)
+        document = self.json_body()
+        data = _valid(SegmentWriteInput, document)
+        return self.idempotent_write(
+            document,
+            write=lambda: SegmentOutput(segment_create(tenant=self.tenant, **data)).data,
+            status=201,
+        )
 
 
 class SegmentDetailApi(TenantApiView):
