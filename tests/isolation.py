@@ -1,11 +1,13 @@
 """The tenant-isolation harness every app's isolation tests are written with.
 
-Two tenants: A owns the objects under attack, B attacks them, with its API key or as one of its
-staff users. Each app describes its attacks as ``Case``s: a route and a method, the request that
-names A's object, and either the same request naming an object nobody has (B must get exactly the
-same answer, which is the not-found answer) or, for collections that name no object, the answer B
-must get (only B's own data). ``case_run`` sends them and checks that B learned nothing and
-changed nothing of A's; ``assert_routes_covered`` fails when a route of an app has no case.
+Two tenants: A owns the objects under attack, B attacks them, with its API key on the API or as
+one of its staff users on the pages and the admin site (a case's ``actor`` and ``namespace``;
+``routes()`` lists every named URL of the three). Each app describes its attacks as ``Case``s: a
+route and a method, the request that names A's object, and either the same request naming an
+object nobody has (B must get exactly the same answer, which is the not-found answer) or, for
+collections that name no object, the answer B must get (only B's own data). ``case_run`` sends
+them and checks that B learned nothing and changed nothing of A's; ``assert_routes_covered``
+fails when an API route of an app has no case.
 
 Application code is reached only through stable names: URL names through ``django.urls.reverse``
 and HTTP through the test clients, so that moving views, services or selectors around leaves
@@ -13,6 +15,7 @@ this module alone.
 """
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -36,6 +39,8 @@ CORE = "interactions"
 # Who sends a request: B's API key, or a staff user of B with this role.
 KEY = "api key"
 ROLES = (ADMIN, MARKETER)
+# Pages carry a fresh CSRF token in every answer.
+CSRF_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
 
 # --- The two tenants ----------------------------------------------------------------------------
 
@@ -57,6 +62,10 @@ class TwoTenants:
             username = f"bob-{role.lower()}"
             self._staff[role] = staff_client(self.bob.tenant, username=username, role=role)
         return self._staff[role]
+
+    def bob_client(self, actor: str) -> Any:
+        """B's client for ``actor``: the API client with B's key, or a staff user's."""
+        return self.bob.client if actor == KEY else self.bob_staff(actor)
 
 
 W = TypeVar("W", bound=TwoTenants)
@@ -163,15 +172,11 @@ def plain(body: Any = None, **query: str) -> Callable[[Any], Args]:
 
 
 def send(world: TwoTenants, call: Call) -> Answer:
-    """B's answer to ``call``: the status and the JSON body (the text, for pages), with the named
-    id replaced by ``<target>``."""
+    """B's answer to ``call``: the status and the JSON body (the text, for pages, without its CSRF
+    token), with the named id replaced by ``<target>``."""
     method = call.method.lower()
-    if call.actor == KEY:
-        client: Any = world.bob.client
-        extra = {"format": "json"}
-    else:
-        client = world.bob_staff(call.actor)
-        extra = {}
+    client = world.bob_client(call.actor)
+    extra = {"format": "json"} if call.actor == KEY else {}
     if call.args.body is not None:
         response = getattr(client, method)(call.url, call.args.body, **extra)
     else:
@@ -181,8 +186,9 @@ def send(world: TwoTenants, call: Call) -> Answer:
     text = response.content.decode()
     if call.args.target:
         text = text.replace(call.args.target, "<target>")
-    is_json = response.get("Content-Type", "").startswith("application/json")
-    return Answer(response.status_code, json.loads(text) if is_json else text)
+    if response.get("Content-Type", "").startswith("application/json"):
+        return Answer(response.status_code, json.loads(text))
+    return Answer(response.status_code, CSRF_TOKEN.sub(r'\1<csrf>"', text))
 
 
 def without_generated(body: Any, paths: tuple[str, ...]) -> Any:
@@ -225,6 +231,7 @@ def case_run(world: W, case: Case[W], what_a_sees: Callable[[W], Any]) -> None:
     match = resolve(on_a.url.split("?")[0])
     assert (match.url_name, match.namespace) == (case.route, case.namespace), on_a.url
     a_before = what_a_sees(world)
+    world.bob_client(case.actor)  # a staff user is made and logged in before rows are counted
 
     counts_before = row_counts()
     on_nothing = send(world, case.call(case.on_nothing(world))) if case.on_nothing else None

@@ -1,4 +1,5 @@
-"""Tenant B's key can't see, change or even detect tenant A's objects, on any route of the core.
+"""Tenant B's key can't see, change or even detect tenant A's objects, on any route of the core,
+nor can B's admins in the admin site.
 
 For every route and method of the core's API, B acting on A's object gets exactly what B gets
 acting on an id nobody has, and nothing changes (the harness is ``tests.isolation``). A second
@@ -18,6 +19,8 @@ from interactions.services.tags import contact_tag_add
 from tests.conftest import Persona
 from tests.factories import REVIEW_JSON_SCHEMA, ContactFactory, make_interaction, make_schema
 from tests.isolation import (
+    ADMIN,
+    ADMIN_NAMESPACE,
     Args,
     Case,
     TwoTenants,
@@ -286,6 +289,20 @@ CASES: list[Case[World]] = [
         variant="A's contact's tag",
         on_a=by_id("contact_id", a_contact, name="vip"),
         on_nothing=by_id("contact_id", fresh_uuid, name="vip"),
+    ),
+    # --- The admin site, as B's admin ---
+    *(
+        Case(
+            f"interactions_{model}_{view}",
+            "GET",
+            variant=f"A's {model}",
+            on_a=by_id("object_id", target),
+            on_nothing=by_id("object_id", fresh_uuid),
+            actor=ADMIN,
+            namespace=ADMIN_NAMESPACE,
+        )
+        for model, target in [("contact", a_contact), ("interaction", a_interaction)]
+        for view in ("change", "delete", "history")
     ),
 ]
 

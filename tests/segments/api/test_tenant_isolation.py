@@ -1,7 +1,7 @@
-"""Tenant B's key can't see, change or detect tenant A's segments on any segment route: B acting
-on A's segment gets exactly what B gets for an id nobody has, and nothing changes (the harness is
-``tests.isolation``). A second test walks the URL resolver so that a segment route added without a
-case here breaks the build."""
+"""Tenant B's key can't see, change or detect tenant A's segments on any segment route, nor can B's
+staff on the segment pages: B acting on A's segment gets exactly what B gets for an id nobody has,
+and nothing changes (the harness is ``tests.isolation``). A second test walks the URL resolver so
+that a segment route added without a case here breaks the build."""
 
 import uuid
 from dataclasses import dataclass
@@ -15,6 +15,9 @@ from segments.services import segment_refresh
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction, make_schema
 from tests.isolation import (
+    ADMIN,
+    MARKETER,
+    PAGES,
     Case,
     TwoTenants,
     assert_routes_covered,
@@ -115,6 +118,24 @@ CASES: list[Case[World]] = [
         "GET",
         on_a=by_id("segment_id", a_segment),
         on_nothing=by_id("segment_id", nothing),
+    ),
+    # --- The segment pages, as B's staff ---
+    *(
+        Case(
+            route,
+            method,
+            on_a=by_id("segment_id", a_segment),
+            on_nothing=by_id("segment_id", nothing),
+            actor=role,
+            namespace=PAGES,
+        )
+        for route, method, role in [
+            ("segment-edit", "GET", MARKETER),
+            ("segment-members", "GET", MARKETER),
+            ("segment-export", "GET", MARKETER),
+            ("segment-refresh", "POST", ADMIN),
+            ("segment-delete", "POST", ADMIN),
+        ]
     ),
 ]
 
