@@ -14,11 +14,17 @@ from typing import Any
 
 import pytest
 from django.core.files.storage import storages
+from django.test import Client
 from rest_framework.test import APIClient
 
 from interactions.models import Tenant
+from interactions.public import MARKETER
+from interactions.services.staff import staff_user_create
 from interactions.services.tenants import api_key_create
 from tests.factories import ContactFactory, TenantFactory
+
+# The isolation harness asserts for the suites using it: report its failures as theirs are.
+pytest.register_assert_rewrite("tests.isolation")
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +85,14 @@ def make_persona(slug: str) -> Persona:
     client = APIClient()
     client.credentials(HTTP_APIKEY=key)
     return Persona(tenant=tenant, key=key, client=client)
+
+
+def staff_client(tenant: Tenant, username: str, role: str = MARKETER) -> Client:
+    """A client logged in as a new staff user of ``tenant`` with ``role``."""
+    user = staff_user_create(tenant=tenant, username=username, password="a-password", role=role)
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

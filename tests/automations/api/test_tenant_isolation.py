@@ -1,50 +1,42 @@
 """Tenant B's key can't see, change or detect tenant A's automations or runs, on any route.
 
 For every automations route and method, B acting on A's object gets exactly what B gets acting on
-an id nobody has, and nothing changes; a resolver walk makes a new route without a case fail.
+an id nobody has, and nothing changes (the harness is ``tests.isolation``); a resolver walk makes a
+new route without a case fail.
 """
 
-import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.urls import resolve
 
 from automations.models import Automation, AutomationRun
 from automations.services.automations import automation_create
 from interactions.events import interaction_events_dispatch
-from tests.api_routes import api_routes
 from tests.automations.conftest import purchase_schema
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction
+from tests.isolation import (
+    Args,
+    Case,
+    TwoTenants,
+    api_routes,
+    assert_routes_covered,
+    by_id,
+    case_ids,
+    case_run,
+    plain,
+)
 
 ACTIONS = [{"type": "tag", "name": "t"}]
 
 
 @dataclass
-class World:
-    alice: Persona
-    bob: Persona
+class World(TwoTenants):
     a_automation: Automation
     a_run: AutomationRun
     b_automation: Automation
-
-
-@dataclass(frozen=True)
-class Case:
-    route: str
-    method: str
-    on_a: Callable[[World], str]
-    on_nothing: Callable[[World], str] | None = None
-    expected: Callable[[World], tuple[int, Any]] | None = None
-    body: dict[str, Any] | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.method} {self.route}"
 
 
 def nobody(_world: World | None = None) -> str:
@@ -59,43 +51,103 @@ def b_id(world: World) -> str:
     return str(world.b_automation.public_id)
 
 
-BODY = {"name": "Mine", "trigger": "new_interaction", "actions": ACTIONS}
+def a_run(world: World) -> str:
+    return str(world.a_run.pk)
 
-CASES = [
+
+def b_view(world: World) -> dict[str, Any]:
+    """B's automation, as B reads it."""
+    return {
+        "id": b_id(world),
+        "name": "B's",
+        "active": True,
+        "trigger": "new_interaction",
+        "schemaIds": [],
+        "schemaId": None,
+        "property": "",
+        "operator": "",
+        "value": None,
+        "entryRule": "once",
+        "entryPeriodDays": None,
+        "actions": ACTIONS,
+        "flaggedReason": "",
+        "created": "<generated>",
+        "updated": "<generated>",
+    }
+
+
+def naming_schema(schema_id: str) -> Args:
+    return Args(body={**BODY, "schemaIds": [schema_id]}, target=schema_id)
+
+
+BODY = {"name": "Mine", "trigger": "new_interaction", "actions": ACTIONS}
+NO_SUCH_SCHEMA = {
+    "statusCode": 400,
+    "errorCode": "InvalidRequest",
+    "message": "The automation is not valid.",
+    "errors": [
+        {
+            "field": "schemaIds",
+            "code": "invalid",
+            "message": "names no interaction schema (<target>)",
+        }
+    ],
+}
+
+CASES: list[Case[World]] = [
     Case(
         "automation-collection",
         "GET",
-        on_a=lambda w: "automations",
-        expected=lambda w: (200, [b_id(w)]),
+        on_a=plain(),
+        expected=lambda w: (200, [b_view(w)]),
+        generated=("0.created", "0.updated"),
     ),
     Case(
         "automation-collection",
         "POST",
-        on_a=lambda w: "automations",
-        body={**BODY, "schemaIds": ["a-schema"]},
-        expected=lambda w: (400, "InvalidRequest"),
+        on_a=lambda w: naming_schema("a-schema"),
+        on_nothing=lambda w: naming_schema("no-such-schema"),
+        expected=lambda w: (400, NO_SUCH_SCHEMA),
     ),
-    Case("automation-detail", "GET", on_a=lambda w: f"automations/{a_id(w)}",
-         on_nothing=lambda w: f"automations/{nobody()}"),
-    Case("automation-detail", "PUT", on_a=lambda w: f"automations/{a_id(w)}",
-         on_nothing=lambda w: f"automations/{nobody()}", body=BODY),
-    Case("automation-detail", "DELETE", on_a=lambda w: f"automations/{a_id(w)}",
-         on_nothing=lambda w: f"automations/{nobody()}"),
-    Case("automation-run-collection", "GET", on_a=lambda w: f"automations/{a_id(w)}/runs",
-         on_nothing=lambda w: f"automations/{nobody()}/runs"),
+    Case(
+        "automation-detail",
+        "GET",
+        on_a=by_id("automation_id", a_id),
+        on_nothing=by_id("automation_id", nobody),
+    ),
+    Case(
+        "automation-detail",
+        "PUT",
+        on_a=by_id("automation_id", a_id, BODY),
+        on_nothing=by_id("automation_id", nobody, BODY),
+    ),
+    Case(
+        "automation-detail",
+        "DELETE",
+        on_a=by_id("automation_id", a_id),
+        on_nothing=by_id("automation_id", nobody),
+    ),
+    Case(
+        "automation-run-collection",
+        "GET",
+        on_a=by_id("automation_id", a_id),
+        on_nothing=by_id("automation_id", nobody),
+    ),
     Case(
         "automation-run-detail",
         "GET",
-        on_a=lambda w: f"automations/{a_id(w)}/runs/{w.a_run.pk}",
-        on_nothing=lambda w: f"automations/{nobody()}/runs/{nobody()}",
+        variant="A's run of A's automation",
+        on_a=lambda w: Args(kwargs={"automation_id": a_id(w), "run_id": a_run(w)}),
+        on_nothing=lambda w: Args(kwargs={"automation_id": nobody(), "run_id": nobody()}),
     ),
     Case(
         "automation-run-detail",
         "GET",
-        on_a=lambda w: f"automations/{b_id(w)}/runs/{w.a_run.pk}",
-        on_nothing=lambda w: f"automations/{b_id(w)}/runs/{nobody()}",
+        variant="A's run under B's automation",
+        on_a=lambda w: Args(kwargs={"automation_id": b_id(w), "run_id": a_run(w)}),
+        on_nothing=lambda w: Args(kwargs={"automation_id": b_id(w), "run_id": nobody()}),
     ),
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -112,51 +164,38 @@ def world(alice: Persona, bob: Persona) -> World:
     return World(alice, bob, a_automation, AutomationRun.objects.get(), b_automation)
 
 
-def send(persona: Persona, method: str, path: str, body: Any) -> tuple[int, Any]:
-    url = persona.url(path)
-    if body is not None:
-        response = getattr(persona.client, method.lower())(url, body, format="json")
-    else:
-        response = getattr(persona.client, method.lower())(url)
-    return response.status_code, json.loads(response.content) if response.content else None
-
-
-def snapshot() -> list[Any]:
+def what_a_sees(world: World) -> list[Any]:
+    """The automations' and runs' rows, and A's automation and its runs as A reads them."""
+    a, automation_id = world.alice, a_id(world)
+    reads = [
+        a.get(path)
+        for path in (
+            "automations",
+            f"automations/{automation_id}",
+            f"automations/{automation_id}/runs",
+            f"automations/{automation_id}/runs/{a_run(world)}",
+        )
+    ]
+    assert all(read.status_code == 200 for read in reads)
     return [
         list(Automation.objects.order_by("pk").values()),
         list(AutomationRun.objects.order_by("pk").values()),
+        *((read.status_code, read.json()) for read in reads),
     ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_b_gets_the_same_answer_for_a_s_objects_as_for_nothing_and_changes_nothing(
-    world: World, case: Case
+    world: World, case: Case[World]
 ) -> None:
-    path = case.on_a(world)
-    assert resolve(world.bob.url(path).split("?")[0]).url_name == case.route
-    before = snapshot()
-    status, body = send(world.bob, case.method, path, case.body)
-    if case.on_nothing is not None:
-        assert (status, body) == send(world.bob, case.method, case.on_nothing(world), case.body)
-    else:
-        assert case.expected is not None
-        expected_status, expected = case.expected(world)
-        assert status == expected_status
-        if isinstance(body, list):
-            assert [item["id"] for item in body] == expected
-        else:
-            assert body["errorCode"] == expected
-    assert snapshot() == before
+    case_run(world, case, what_a_sees)
 
 
 def test_every_automations_route_and_method_has_an_isolation_case() -> None:
-    routes = {(name, method) for name, method in api_routes() if name.startswith("automation")}
-    covered = {(case.route, case.method) for case in CASES}
-    assert routes - covered == set(), "add a case to CASES for each of these"
-    assert covered - routes == set(), "these cases name routes that no longer exist"
+    assert_routes_covered(CASES, app="automations")
 
 
 def test_automations_routes_are_all_named_automation() -> None:
-    from automations.api.urls import urlpatterns
-
-    assert all(str(pattern.name).startswith("automation") for pattern in urlpatterns)
+    names = {name for name, _ in api_routes("automations")}
+    assert names
+    assert all(name.startswith("automation") for name in names)
