@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from engage_site.api.exceptions import InvalidRequest
 from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
-from interactions import api_keys
 from interactions.exceptions import (
     ContactNotFound,
     InteractionNotFound,
@@ -24,6 +23,7 @@ from interactions.models import (
     Tenant,
 )
 from interactions.schema_validation import is_schema_id
+from interactions.services import api_keys
 
 
 def parse_uuid(value: object, *, field: str) -> uuid.UUID:

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from engage_site.api.exceptions import InvalidRequest, NotFound
 from engage_site.api.pagination import KeysetPaginator, keyset_links
 from engage_site.api.problems import Problem
-from interactions import raw_storage
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
@@ -54,6 +53,7 @@ from interactions.selectors import (
     parse_uuid,
     refused_interaction_get,
 )
+from interactions.services import raw_storage
 from interactions.services.contacts import contact_create, contact_erase
 from interactions.services.interactions import (
     Refusal,

@@ -12,8 +12,8 @@ from interactions.models.tenants import Tenant
 class Interaction(models.Model):
     """Something a contact did, stored with the properties that matched its schema.
 
-    The request body as received is kept as a raw copy (``interactions.raw_storage``), under a path
-    derived from the id, so this table holds no pointer to it.
+    The request body as received is kept as a raw copy (``interactions.services.raw_storage``),
+    under a path derived from the id, so this table holds no pointer to it.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)

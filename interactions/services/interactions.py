@@ -11,8 +11,6 @@ from django.db.models import Exists
 from engage_site.api.exceptions import ApiError
 from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
-from interactions import raw_storage
-from interactions.events import interaction_event_record
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
 from interactions.formats import parse_rfc3339
 from interactions.models import (
@@ -25,6 +23,8 @@ from interactions.models import (
 )
 from interactions.schema_cache import compiled_schema
 from interactions.schema_validation import is_schema_id
+from interactions.services import raw_storage
+from interactions.services.events import interaction_event_record
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from engage_site.api.exceptions import ApiError
 from engage_site.api.parsers import loads_strict
-from interactions import raw_storage
 from interactions.models import Interaction, RefusedInteraction, Tenant
+from interactions.services import raw_storage
 from interactions.services.interactions import Refusal, interaction_check, interaction_create
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from interactions.events import interaction_events_dispatch
 from interactions.extensions import Extension, extension_registered, registered_extensions
 from interactions.models import InteractionEvent
+from interactions.services.events import interaction_events_dispatch
 from tests.conftest import Persona
 from tests.factories import make_interaction, make_schema
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from interactions.demo.sample_data import sample_data_create
 from interactions.models import ApiKey, Tenant
-from interactions.roles import ADMIN, MARKETER
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_password_set, staff_user_create
 from interactions.services.tenants import api_key_create, api_key_revoke, tenant_create
 

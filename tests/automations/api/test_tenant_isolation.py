@@ -15,7 +15,7 @@ from django.urls import resolve
 
 from automations.models import Automation, AutomationRun
 from automations.services.automations import automation_create
-from interactions.events import interaction_events_dispatch
+from interactions.services.events import interaction_events_dispatch
 from tests.api_routes import api_routes
 from tests.automations.conftest import purchase_schema
 from tests.conftest import Persona
