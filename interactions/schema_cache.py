@@ -1,8 +1,9 @@
-"""Compiled validators, one per schema row, built on first use and kept for the process's life.
+"""What is derived from a schema row, built on first use and kept for the process's life: its
+compiled validator, and its properties' display hints.
 
 Schema rows are immutable (there is no update), so a row's primary key and creation time name one
-document forever and the cache never needs invalidating; it is bounded so that deleted schemas age
-out. (The creation time guards against a primary key reused after a rolled-back insert.)
+document forever and the caches never need invalidating; they are bounded so that deleted schemas
+age out. (The creation time guards against a primary key reused after a rolled-back insert.)
 """
 
 import threading
@@ -10,10 +11,11 @@ from collections import OrderedDict
 from datetime import datetime
 
 from interactions.models import InteractionSchema
-from interactions.schema_validation import CompiledSchema
+from interactions.schema_validation import CompiledSchema, PropertyDisplay, describe_properties
 
 _MAX_ENTRIES = 2048
 _compiled: OrderedDict[tuple[int, datetime], CompiledSchema] = OrderedDict()
+_hints: OrderedDict[tuple[int, datetime], tuple[PropertyDisplay, ...]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -30,3 +32,19 @@ def compiled_schema(schema: InteractionSchema) -> CompiledSchema:
         if len(_compiled) > _MAX_ENTRIES:
             _compiled.popitem(last=False)
     return built
+
+
+def display_hints(schema: InteractionSchema) -> tuple[PropertyDisplay, ...]:
+    """The schema's properties with their display hints, in sortOrder."""
+    key = (schema.pk, schema.created_at)
+    with _lock:
+        found = _hints.get(key)
+        if found is not None:
+            _hints.move_to_end(key)
+            return found
+    parsed = tuple(describe_properties(schema.json_schema))
+    with _lock:
+        _hints[key] = parsed
+        if len(_hints) > _MAX_ENTRIES:
+            _hints.popitem(last=False)
+    return parsed

@@ -186,7 +186,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from interactions.contact_card import contact_card_data
+    from interactions.selectors import contact_card_data
 
     print(f"Setting up {database_url} …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
