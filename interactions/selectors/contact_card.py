@@ -31,8 +31,7 @@ from interactions.charts import (
     schema_summaries,
 )
 from interactions.models import Contact, Interaction, Tenant
-from interactions.schema_cache import display_hints
-from interactions.schema_validation import RESERVED_PRODUCT_SKU
+from interactions.schema_validation import RESERVED_PRODUCT_SKU, display_hints
 from interactions.selectors.contacts import contact_get
 
 

@@ -21,8 +21,7 @@ from interactions.models import (
     RefusedInteraction,
     Tenant,
 )
-from interactions.schema_cache import compiled_schema
-from interactions.schema_validation import is_schema_id
+from interactions.schema_validation import compiled_schema, is_schema_id
 from interactions.services import raw_storage
 from interactions.services.events import interaction_event_record
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from interactions.models import Interaction, InteractionSchema, PendingRawCopy
-from interactions.schema_cache import compiled_schema
+from interactions.schema_validation import compiled_schema
 from interactions.services.raw_storage import (
     INTERACTIONS,
     blob_deletions_process,

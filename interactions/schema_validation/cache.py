@@ -9,17 +9,33 @@ age out. (The creation time guards against a primary key reused after a rolled-b
 import threading
 from collections import OrderedDict
 from datetime import datetime
+from typing import Any, Protocol
 
-from interactions.models import InteractionSchema
-from interactions.schema_validation import CompiledSchema, PropertyDisplay, describe_properties
+from interactions.schema_validation.display import PropertyDisplay, describe_properties
+from interactions.schema_validation.payloads import CompiledSchema
 
 _MAX_ENTRIES = 2048
+
+
+class SchemaRow(Protocol):
+    """What the caches read of a schema row (an ``InteractionSchema``)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def json_schema(self) -> Any: ...
+
+
 _compiled: OrderedDict[tuple[int, datetime], CompiledSchema] = OrderedDict()
 _hints: OrderedDict[tuple[int, datetime], tuple[PropertyDisplay, ...]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def compiled_schema(schema: InteractionSchema) -> CompiledSchema:
+def compiled_schema(schema: SchemaRow) -> CompiledSchema:
     key = (schema.pk, schema.created_at)
     with _lock:
         found = _compiled.get(key)
@@ -34,7 +50,7 @@ def compiled_schema(schema: InteractionSchema) -> CompiledSchema:
     return built
 
 
-def display_hints(schema: InteractionSchema) -> tuple[PropertyDisplay, ...]:
+def display_hints(schema: SchemaRow) -> tuple[PropertyDisplay, ...]:
     """The schema's properties with their display hints, in sortOrder."""
     key = (schema.pk, schema.created_at)
     with _lock:
