@@ -164,11 +164,11 @@ def interaction_create(
     draft: InteractionDraft,
     body: bytes,
     received_at: datetime,
-    fires_automations: bool = True,
+    source: InteractionEvent.Source = InteractionEvent.Source.API,
 ) -> Interaction:
     """Store a checked interaction, its raw copy and its "received" event in one transaction.
 
-    ``fires_automations=False`` is for bulk imports: segments still see the interaction.
+    ``source`` says where it came from (the API, a bulk import, a replay); the event carries it.
     """
     interaction = Interaction(
         tenant=tenant,
@@ -189,7 +189,7 @@ def interaction_create(
     interaction_event_record(
         interaction=interaction,
         kind=InteractionEvent.Kind.RECEIVED,
-        fires_automations=fires_automations,
+        source=source,
     )
     return interaction
 

@@ -251,7 +251,7 @@ def test_a_bulk_import_that_opts_out_never_fires(
         draft=draft,
         body=json.dumps(document).encode(),
         received_at=START,
-        fires_automations=False,
+        source=InteractionEvent.Source.IMPORT,
     )
     interaction_events_dispatch()
     assert runs(automation) == []
