@@ -52,3 +52,19 @@ def test_event_sources_come_from_the_old_automation_flag() -> None:
 
 def _uuid(n: int) -> str:
     return f"00000000-0000-0000-0000-{n:012d}"
+
+
+@pytest.mark.django_db
+def test_the_segment_window_index_covers_the_contact_and_is_in_the_model_state() -> None:
+    from interactions.models import Interaction
+
+    name = "segments_interaction_window"
+    assert name in {index.name for index in Interaction._meta.indexes}  # survives table rebuilds
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [name])
+        (definition,) = cursor.fetchone()
+    assert "(tenant_id, schema_id, created_date" in definition.replace('"', "")
+    assert "contact_id" in definition
