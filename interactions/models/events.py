@@ -7,7 +7,7 @@ from interactions.models.tenants import Tenant
 class InteractionEvent(models.Model):
     """An outbox row: "an interaction was received" (or deleted), committed with the interaction.
 
-    Other apps (segments, automations) subscribe through ``interactions.registry``;
+    Other apps (segments, automations) subscribe through ``interactions.extensions``;
     ``interaction_events_dispatch`` hands them undispatched events in order, so an event committed
     with its interaction is never lost, even if the process dies right after the commit.
     """
