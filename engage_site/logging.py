@@ -3,7 +3,7 @@
 import logging
 import re
 
-# The key format made by interactions.api_keys, and any header that carries a credential.
+# The key format made by interactions.services.api_keys, and any header that carries a credential.
 _KEY = re.compile(r"\bek_[A-Za-z0-9]{8}\.[A-Za-z0-9_-]{8,}")
 _HEADER = re.compile(
     r"(?i)((?:apikey|x-api-key|authorization|HTTP_APIKEY|HTTP_X_API_KEY|HTTP_AUTHORIZATION)"

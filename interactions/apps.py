@@ -10,7 +10,7 @@ class InteractionsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI description of the API key authentication with drf-spectacular.
         from interactions.api import openapi  # noqa: F401
-        from interactions.roles import roles_ensure
+        from interactions.services.roles import roles_ensure
 
         # Permissions exist only after migrate's post_migrate step, so the roles follow it.
         post_migrate.connect(roles_ensure, dispatch_uid="interactions.roles_ensure")

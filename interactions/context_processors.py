@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from interactions.extensions import navigation_links
 from interactions.models import Tenant
-from interactions.tenancy import current_tenant
+from interactions.views.tenancy import current_tenant
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from interactions.models import (
     InteractionSchema,
     Tenant,
 )
-from interactions.roles import ADMIN, MARKETER
 from interactions.schema_validation import describe_properties
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
 

@@ -4,8 +4,11 @@ import logging
 
 from celery import shared_task
 
-from interactions import raw_storage
-from interactions.events import interaction_events_dispatch, interaction_events_dispatch_started
+from interactions.services import raw_storage
+from interactions.services.events import (
+    interaction_events_dispatch,
+    interaction_events_dispatch_started,
+)
 from interactions.services.retention import retention_purge
 from interactions.services.schemas import deleted_schemas_purge
 

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from interactions.demo.sample_data import SAMPLE_CONTACTS, SAMPLE_SCHEMAS
 from interactions.models import ApiKey, Contact, Interaction, InteractionSchema, Tenant
+from interactions.services.sample_data import SAMPLE_CONTACTS, SAMPLE_SCHEMAS
 
 UNAUTHORIZED = {
     "statusCode": 401,

@@ -92,7 +92,9 @@ def automations_handle_events(events: Sequence[InteractionEvent]) -> None:
     received = [
         event
         for event in events
-        if event.kind == InteractionEvent.Kind.RECEIVED and event.fires_automations
+        # Bulk imports update segments but fire nothing.
+        if event.kind == InteractionEvent.Kind.RECEIVED
+        and event.source != InteractionEvent.Source.IMPORT
     ]
     if not received:
         return

@@ -89,8 +89,8 @@ def fill(*, interactions: int, schemas: int) -> tuple[Any, Any, Any]:
     from django.db import connection
 
     from interactions.models import Interaction
-    from interactions.roles import MARKETER
     from interactions.services.contacts import contact_create
+    from interactions.services.roles import MARKETER
     from interactions.services.schemas import interaction_schema_create
     from interactions.services.staff import staff_user_create
     from interactions.services.tenants import tenant_create
@@ -186,7 +186,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from interactions.contact_card import contact_card_data
+    from interactions.selectors import contact_card_data
 
     print(f"Setting up {database_url} …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)

@@ -72,7 +72,7 @@ def setup(env: dict[str, str]) -> tuple[str, str]:
         "from interactions.models import Tenant\n"
         "from interactions.services.contacts import contact_create\n"
         "from interactions.services.schemas import interaction_schema_create\n"
-        "from interactions.demo.sample_data import REVIEW_SCHEMA\n"
+        "from interactions.services.sample_data import REVIEW_SCHEMA\n"
         "t = Tenant.objects.get(slug='bench')\n"
         "interaction_schema_create(tenant=t, schema_id='review', display_name='Review',"
         " json_schema=REVIEW_SCHEMA['jsonSchema'])\n"

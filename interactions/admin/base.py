@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from interactions.models import Tenant
-from interactions.tenancy import current_tenant
+from interactions.views.tenancy import current_tenant
 
 
 def acting_tenant(request: HttpRequest) -> Tenant:

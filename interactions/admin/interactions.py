@@ -7,9 +7,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from interactions import raw_storage
 from interactions.admin.base import TenantRelatedFilter, TenantScopedAdmin, acting_tenant
 from interactions.models import Interaction, RefusedInteraction
+from interactions.services import raw_storage
 from interactions.services.interactions import interaction_delete
 from interactions.services.replay import ReplayRefused, refused_interaction_replay
 

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from interactions.admin.base import TenantScopedAdmin, acting_tenant
 from interactions.models import ApiKey, StaffAccount, Tenant
 from interactions.services.tenants import api_key_create, api_key_revoke, api_key_rotate
-from interactions.tenancy import current_tenant
+from interactions.views.tenancy import current_tenant
 
 
 @admin.register(Tenant)

@@ -47,8 +47,8 @@ class Tenant(models.Model):
 class ApiKey(models.Model):
     """A tenant's API key, stored as a public prefix and a SHA-256 hash of the whole key.
 
-    The key itself is shown once, when it is made (see ``interactions.api_keys``). Keys carry 256
-    bits of randomness, so a fast hash is enough: nothing can be guessed offline.
+    The key itself is shown once, when it is made (see ``interactions.services.api_keys``). Keys
+    carry 256 bits of randomness, so a fast hash is enough: nothing can be guessed offline.
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")

@@ -3,9 +3,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from interactions import raw_storage
 from interactions.extensions import contact_erasure_hooks
 from interactions.models import Contact, Interaction, RefusedInteraction, Tenant
+from interactions.services import raw_storage
 
 
 @transaction.atomic

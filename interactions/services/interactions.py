@@ -11,8 +11,6 @@ from django.db.models import Exists
 from engage_site.api.exceptions import ApiError
 from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
-from interactions import raw_storage
-from interactions.events import interaction_event_record
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
 from interactions.formats import parse_rfc3339
 from interactions.models import (
@@ -23,8 +21,9 @@ from interactions.models import (
     RefusedInteraction,
     Tenant,
 )
-from interactions.schema_cache import compiled_schema
-from interactions.schema_validation import is_schema_id
+from interactions.schema_validation import compiled_schema, is_schema_id
+from interactions.services import raw_storage
+from interactions.services.events import interaction_event_record
 from interactions.services.idempotency import CommitThenRaise
 
 
@@ -164,11 +163,11 @@ def interaction_create(
     draft: InteractionDraft,
     body: bytes,
     received_at: datetime,
-    fires_automations: bool = True,
+    source: InteractionEvent.Source = InteractionEvent.Source.API,
 ) -> Interaction:
     """Store a checked interaction, its raw copy and its "received" event in one transaction.
 
-    ``fires_automations=False`` is for bulk imports: segments still see the interaction.
+    ``source`` says where it came from (the API, a bulk import, a replay); the event carries it.
     """
     interaction = Interaction(
         tenant=tenant,
@@ -189,7 +188,7 @@ def interaction_create(
     interaction_event_record(
         interaction=interaction,
         kind=InteractionEvent.Kind.RECEIVED,
-        fires_automations=fires_automations,
+        source=source,
     )
     return interaction
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from engage_site.api.exceptions import ApiError
 from engage_site.api.parsers import loads_strict
-from interactions import raw_storage
-from interactions.models import Interaction, RefusedInteraction, Tenant
+from interactions.models import Interaction, InteractionEvent, RefusedInteraction, Tenant
+from interactions.services import raw_storage
 from interactions.services.interactions import Refusal, interaction_check, interaction_create
 
 
@@ -40,7 +40,11 @@ def refused_interaction_replay(*, tenant: Tenant, refused: RefusedInteraction) -
         raise ReplayRefused(checked)
     with transaction.atomic():
         interaction = interaction_create(
-            tenant=tenant, draft=checked, body=body, received_at=timezone.now()
+            tenant=tenant,
+            draft=checked,
+            body=body,
+            received_at=timezone.now(),
+            source=InteractionEvent.Source.REPLAY,
         )
         RefusedInteraction.objects.filter(pk=refused.pk).update(replayed_as=interaction.pk)
     refused.replayed_as = interaction.pk

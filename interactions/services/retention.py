@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from interactions import raw_storage
 from interactions.models import IdempotencyRecord, InteractionEvent, RefusedInteraction
+from interactions.services import raw_storage
 
 _BATCH = 1000
 

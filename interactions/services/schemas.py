@@ -7,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engage_site.api.problems import Problem
-from interactions import raw_storage
 from interactions.exceptions import (
     InteractionSchemaAlreadyExists,
     InteractionSchemaLimitExceeded,
@@ -17,6 +16,7 @@ from interactions.extensions import schema_deletion_hooks
 from interactions.models import Interaction, InteractionSchema, Tenant
 from interactions.schema_validation import SchemaLimits, check_schema_document, is_schema_id
 from interactions.selectors import interaction_schema_get
+from interactions.services import raw_storage
 
 logger = logging.getLogger(__name__)
 

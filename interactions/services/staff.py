@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from interactions.models import StaffAccount, Tenant
-from interactions.roles import ADMIN, MARKETER, roles_ensure
+from interactions.services.roles import ADMIN, MARKETER, roles_ensure
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from interactions import api_keys
 from interactions.models import ApiKey, Tenant
+from interactions.services import api_keys
 
 # How stale last_used_at may get before a request refreshes it: one write per key per window.
 _LAST_USED_PRECISION = timedelta(minutes=5)

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from interactions.contact_card import PropertyValue
 from interactions.formats import parse_rfc3339
+from interactions.selectors.contact_card import PropertyValue
 
 register = template.Library()
 

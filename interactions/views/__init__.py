@@ -1,1 +1,1 @@
-"""HTML pages for staff. Each page starts from the acting tenant (interactions.tenancy)."""
+"""HTML pages for staff. Each page starts from the acting tenant (interactions.views.tenancy)."""

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from interactions.models import Tenant
-from interactions.tenancy import current_tenant
+from interactions.views.tenancy import current_tenant
 
 View = Callable[..., HttpResponse]
 

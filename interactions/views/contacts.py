@@ -1,5 +1,5 @@
 """The contact pages: a searchable list, and the contact card with its Overview and Interactions
-tabs. Each calls the reads in ``interactions.contact_card`` and hands the templates ready data."""
+tabs. Each calls the reads in ``interactions.selectors`` and hands the templates ready data."""
 
 import uuid
 import zoneinfo
@@ -17,17 +17,13 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from engage_site.api.exceptions import InvalidContinuation
-from interactions.contact_card import (
-    ContactActivity,
-    ContactCard,
-    contact_activity,
-    contact_card_data,
-    contact_search,
-)
 from interactions.exceptions import ContactNotFound
 from interactions.extensions import contact_card_panels
 from interactions.models import Contact, Tenant
 from interactions.schema_validation import is_schema_id
+from interactions.selectors import contact_activity, contact_card_data, contact_search
+from interactions.selectors.contact_card import ContactCard
+from interactions.selectors.contacts import ContactActivity
 from interactions.views.access import tenant_page
 
 LIST_PAGE_SIZE = 25
@@ -43,7 +39,7 @@ class ContactRow:
 
 
 @tenant_page("interactions.view_contact")
-def contact_list(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+def contact_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     """The tenant's contacts, newest first, searchable by name, email, contact id or external id;
     three queries a page (count, page, and the page's activity figures)."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
@@ -98,7 +94,7 @@ class CardFilters(forms.Form):
 
 
 @tenant_page("interactions.view_contact")
-def contact_card(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUID) -> HttpResponse:
+def contact_card_page(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUID) -> HttpResponse:
     """One contact: its attributes and other apps' panels (Overview), and its interactions with
     a per-schema summary, a chart and filtered keyset pages (Interactions).
 

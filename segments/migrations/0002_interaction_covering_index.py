@@ -1,35 +1,14 @@
-"""A covering index on the core's interactions table for segment rules.
+"""Does nothing now; kept under its name because databases have it recorded as applied.
 
-Rules count a schema's interactions per contact in a time window
-(``WHERE tenant_id = … AND schema_id = … AND created_date >= … GROUP BY contact_id``); with
-``(tenant, schema, created_date) INCLUDE (contact)`` PostgreSQL answers that from the index alone.
-The table belongs to ``interactions``, which must not know about segments, so the index is made
-here, outside Django's model state, and dropped with this migration.
+It used to create ``segments_interaction_window``, a covering index on the core's interactions
+table for segment rules, with raw SQL outside Django's model state (so a SQLite table rebuild
+would have dropped it). The index is now declared in ``Interaction.Meta`` and created by
+``interactions/migrations/0007_interaction_covering_index`` (``IF NOT EXISTS``: a no-op where
+this migration already made it). Removing this file would leave applied databases with a record
+of a migration that no longer exists, and renaming it would run it again.
 """
 
-from typing import Any
-
 from django.db import migrations
-
-INDEX = "segments_interaction_window"
-TABLE = "interactions_interaction"
-
-
-def create_index(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON {TABLE} "
-            "(tenant_id, schema_id, created_date) INCLUDE (contact_id)"
-        )
-    else:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON {TABLE} "
-            "(tenant_id, schema_id, created_date, contact_id)"
-        )
-
-
-def drop_index(apps: Any, schema_editor: Any) -> None:
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
@@ -38,4 +17,4 @@ class Migration(migrations.Migration):
         ("interactions", "0003_interaction_events_and_tags"),
     ]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations: list[migrations.operations.base.Operation] = []

@@ -113,7 +113,7 @@ def _store(contact_ids: list[str], schema_id: str, per_contact: int, die: bool) 
 
 def _sweep() -> None:
     from automations.services.relay import automation_runs_relay
-    from interactions.events import interaction_events_dispatch
+    from interactions.services.events import interaction_events_dispatch
 
     while True:
         try:

@@ -21,9 +21,9 @@ from automations.services.runs import (
     automation_run_retry,
     automation_runs_purge,
 )
-from interactions.events import interaction_events_dispatch
 from interactions.models import Contact, Interaction, InteractionEvent, InteractionSchema
 from interactions.services.contacts import contact_erase
+from interactions.services.events import interaction_events_dispatch
 from interactions.services.interactions import (
     InteractionDraft,
     interaction_check,
@@ -251,7 +251,7 @@ def test_a_bulk_import_that_opts_out_never_fires(
         draft=draft,
         body=json.dumps(document).encode(),
         received_at=START,
-        fires_automations=False,
+        source=InteractionEvent.Source.IMPORT,
     )
     interaction_events_dispatch()
     assert runs(automation) == []

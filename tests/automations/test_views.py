@@ -8,8 +8,8 @@ from django.test import Client
 
 from automations.models import Automation, AutomationRun
 from automations.services.runs import automation_run_execute
-from interactions.events import interaction_events_dispatch
-from interactions.roles import MARKETER
+from interactions.services.events import interaction_events_dispatch
+from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from tests.automations.conftest import Receiver, purchase_schema, webhook_automation
 from tests.conftest import Persona

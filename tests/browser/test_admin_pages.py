@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from interactions.roles import ADMIN, MARKETER
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from tests.browser.conftest import BrowserProblems, log_in, screenshot
 from tests.factories import ContactFactory, TenantFactory, make_interaction, make_schema

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from automations.models import Automation
-from interactions.roles import MARKETER
+from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from interactions.services.tenants import api_key_create
 from tests.browser.conftest import BrowserProblems, log_in, screenshot

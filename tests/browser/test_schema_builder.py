@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from interactions.models import InteractionSchema, Tenant
-from interactions.roles import ADMIN
+from interactions.services.roles import ADMIN
 from interactions.services.staff import staff_user_create
 from interactions.services.tenants import api_key_create
 from tests.browser.conftest import BrowserProblems, log_in, screenshot

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from interactions.roles import MARKETER
+from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from interactions.services.tags import contact_tag_add
 from segments.models import Segment

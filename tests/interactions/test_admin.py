@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from interactions.models import Interaction, RefusedInteraction
-from interactions.roles import ADMIN, MARKETER
 from interactions.selectors import api_key_authenticate
 from interactions.services.interactions import Refusal, interaction_check, interaction_refuse
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from interactions.services.tenants import api_key_create
 from tests.factories import ContactFactory, TenantFactory, make_interaction, make_schema

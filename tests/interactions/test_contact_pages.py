@@ -15,11 +15,11 @@ from django.test import Client
 from django.test.html import Element, parse_html
 from django.test.utils import CaptureQueriesContext
 
-from interactions.contact_card import contact_card_data
 from interactions.extensions import ContactCardPanel, Extension, extension_registered
 from interactions.models import Contact, Interaction, InteractionSchema, Tenant
-from interactions.roles import MARKETER
+from interactions.selectors import contact_card_data
 from interactions.services.contacts import contact_create
+from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction, make_schema

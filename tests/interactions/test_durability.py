@@ -24,7 +24,7 @@ from interactions.models import (
     PendingRawCopy,
     RefusedInteraction,
 )
-from interactions.raw_storage import (
+from interactions.services.raw_storage import (
     blob_deletions_process,
     raw_copies_flush,
     raw_copy_path,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from interactions.events import interaction_events_dispatch
 from interactions.extensions import Extension, extension_registered, registered_extensions
 from interactions.models import InteractionEvent
+from interactions.services.events import interaction_events_dispatch
 from tests.conftest import Persona
 from tests.factories import make_interaction, make_schema
 
@@ -100,7 +100,7 @@ def test_a_failing_subscriber_gets_the_batch_again(
     assert recorder.seen == [("received", str(interaction.pk))]
 
 
-def test_events_keep_their_commit_order_and_the_bulk_import_flag(
+def test_events_keep_their_commit_order_and_say_where_their_interaction_came_from(
     alice: Persona, contact: Any, recorder: Recorder
 ) -> None:
     from django.utils import timezone
@@ -119,14 +119,30 @@ def test_events_keep_their_commit_order_and_the_bulk_import_flag(
         draft=draft,
         body=json.dumps(document(contact)).encode(),
         received_at=timezone.now(),
-        fires_automations=False,
+        source=InteractionEvent.Source.IMPORT,
     )
     live = make_interaction(contact, draft.schema)
     events = list(InteractionEvent.objects.order_by("id"))
-    assert [(str(e.interaction_id), e.fires_automations) for e in events] == [
-        (str(imported.pk), False),
-        (str(live.pk), True),
+    assert [(str(e.interaction_id), e.source) for e in events] == [
+        (str(imported.pk), "import"),
+        (str(live.pk), "api"),
     ]
+
+
+def test_a_replayed_refused_interaction_says_it_was_replayed(
+    alice: Persona, contact: Any, recorder: Recorder, blob_store: Any
+) -> None:
+    from interactions.models import RefusedInteraction
+    from interactions.services.replay import refused_interaction_replay
+
+    refused = alice.post("interactions", document(contact))
+    assert refused.status_code == 404  # no such schema yet
+    make_schema(alice.tenant)
+    replayed = refused_interaction_replay(
+        tenant=alice.tenant, refused=RefusedInteraction.objects.get(pk=refused.json()["refusedId"])
+    )
+    events = list(InteractionEvent.objects.all())
+    assert [(str(e.interaction_id), e.source) for e in events] == [(str(replayed.pk), "replay")]
 
 
 def test_dispatched_events_are_purged_after_a_day(

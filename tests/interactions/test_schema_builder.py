@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from interactions.models import Interaction, InteractionSchema
-from interactions.roles import ADMIN, MARKETER
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from tests.conftest import Persona
 from tests.factories import REVIEW_JSON_SCHEMA, ContactFactory, make_interaction, make_schema

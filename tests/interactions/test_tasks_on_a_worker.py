@@ -6,7 +6,7 @@ import pytest
 from django.core.files.storage import storages
 
 from interactions.models import Interaction, InteractionSchema, PendingRawCopy
-from interactions.raw_storage import raw_copy_path
+from interactions.services.raw_storage import raw_copy_path
 from interactions.tasks import raw_copies_flush_task
 from tests.conftest import Persona, wait_until
 from tests.factories import ContactFactory, make_interaction, make_schema

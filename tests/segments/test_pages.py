@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from interactions.models import Contact, InteractionSchema
-from interactions.roles import ADMIN, MARKETER
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from segments.models import Segment
 from segments.services.membership import segment_refresh

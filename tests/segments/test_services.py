@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from interactions.events import interaction_events_dispatch
 from interactions.models import Contact, InteractionSchema
 from interactions.services.contacts import contact_erase
+from interactions.services.events import interaction_events_dispatch
 from interactions.services.interactions import interaction_delete
 from interactions.services.schemas import interaction_schema_delete
 from segments.exceptions import InvalidSegment

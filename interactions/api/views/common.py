@@ -5,8 +5,8 @@ from typing import Any
 from django.urls import reverse
 from rest_framework.request import Request
 
-from interactions import raw_storage
 from interactions.exceptions import RawCopyNotAvailable
+from interactions.services import raw_storage
 
 # The OpenAPI tag of routes that go beyond the Engage API.
 EXTENSION = ["extension"]

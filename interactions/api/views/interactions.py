@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from engage_site.api.pagination import KeysetPaginator, keyset_links
 from engage_site.api.params import parse_uuid, required_query
-from interactions import raw_storage
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
@@ -28,6 +27,7 @@ from interactions.selectors import (
     interaction_list,
     interaction_schema_get,
 )
+from interactions.services import raw_storage
 from interactions.services.interactions import interaction_delete, interaction_receive
 
 PAGE_SIZE = 50

@@ -5,12 +5,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engage_site.api.params import parse_uuid
-from interactions import raw_storage
 from interactions.api.base import TenantApiView
 from interactions.api.docs import errors
 from interactions.api.serializers import RefusedInteractionOutput
 from interactions.api.views.common import EXTENSION, raw_copy_read
 from interactions.selectors import refused_interaction_get
+from interactions.services import raw_storage
 
 
 class RefusedInteractionDetailApi(TenantApiView):

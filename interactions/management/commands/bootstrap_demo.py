@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from interactions.demo.sample_data import sample_data_create
 from interactions.models import ApiKey, Tenant
-from interactions.roles import ADMIN, MARKETER
+from interactions.services.roles import ADMIN, MARKETER
+from interactions.services.sample_data import sample_data_create
 from interactions.services.staff import staff_password_set, staff_user_create
 from interactions.services.tenants import api_key_create, api_key_revoke, tenant_create
 

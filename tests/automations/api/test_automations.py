@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from automations.models import AutomationRun
-from interactions.events import interaction_events_dispatch
+from interactions.services.events import interaction_events_dispatch
 from tests.automations.conftest import purchase_schema
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction

@@ -13,7 +13,7 @@ import pytest
 
 from automations.models import Automation, AutomationRun
 from automations.services.automations import automation_create
-from interactions.events import interaction_events_dispatch
+from interactions.services.events import interaction_events_dispatch
 from tests.automations.conftest import purchase_schema
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction

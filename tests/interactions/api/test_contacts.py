@@ -13,7 +13,7 @@ from interactions.models import (
     PendingRawCopy,
     RefusedInteraction,
 )
-from interactions.raw_storage import (
+from interactions.services.raw_storage import (
     INTERACTIONS,
     REFUSED,
     blob_deletions_process,

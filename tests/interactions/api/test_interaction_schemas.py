@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from interactions.models import Interaction, InteractionSchema, PendingRawCopy
-from interactions.raw_storage import (
+from interactions.schema_validation import compiled_schema
+from interactions.services.raw_storage import (
     INTERACTIONS,
     blob_deletions_process,
     raw_copies_flush,
     raw_copy_path,
 )
-from interactions.schema_cache import compiled_schema
 from tests.conftest import Persona
 from tests.factories import REVIEW_JSON_SCHEMA, make_interaction, make_schema
 

@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from interactions.demo.sample_data import REUSE_SCHEMA
 from interactions.models import Interaction, RefusedInteraction
-from interactions.raw_storage import raw_copy_path, raw_copy_read
+from interactions.services.raw_storage import raw_copy_path, raw_copy_read
+from interactions.services.sample_data import REUSE_SCHEMA
 from tests.conftest import Persona
 
 # The interaction exactly as the documentation prints it, typo in createdDate included.

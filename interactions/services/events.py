@@ -22,10 +22,14 @@ DISPATCH_PENDING_SECONDS = 2
 
 
 def interaction_event_record(
-    *, interaction: Interaction, kind: str, fires_automations: bool = True
+    *,
+    interaction: Interaction,
+    kind: str,
+    source: InteractionEvent.Source = InteractionEvent.Source.API,
 ) -> None:
-    """Write the event; call inside the transaction that writes ``interaction``. A no-op while
-    no app subscribes, so the core alone pays nothing for the outbox."""
+    """Write the event; call inside the transaction that writes ``interaction``, saying where it
+    came from (``source``). A no-op while no app subscribes, so the core alone pays nothing for
+    the outbox."""
     if not event_subscribers():
         return
     InteractionEvent.objects.create(
@@ -34,7 +38,7 @@ def interaction_event_record(
         interaction_id=interaction.pk,
         contact_id=interaction.contact_id,
         schema_pk=interaction.schema_id,
-        fires_automations=fires_automations,
+        source=source,
     )
     # Robust: with the broker down the request still succeeds (the interaction is committed);
     # the periodic sweep dispatches the event once the broker is back.

@@ -1,0 +1,77 @@
+"""The words a schema may use (keywords, property types, schema ids) and how loosely-typed
+values are read (display flags and sort orders arrive as strings or as JSON values)."""
+
+import math
+import re
+from typing import Any
+
+import re2
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+PROPERTY_TYPES = ("string", "number", "integer", "boolean")
+TOP_KEYWORDS = ("$schema", "type", "properties", "required", "title", "description")
+RESERVED_PRODUCT_SKU = "productSku"
+MAX_PROPERTY_NAME_LENGTH = 128
+MAX_PATTERN_LENGTH = 1000
+MAX_ENUM_VALUES = 1000
+SCHEMA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+TYPE_NAMES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "a boolean",
+}
+
+
+def is_schema_id(value: Any) -> bool:
+    """Whether ``value`` can be a schema id: 1-64 letters, digits, '-' or '_' (case-sensitive)."""
+    return isinstance(value, str) and SCHEMA_ID.fullmatch(value) is not None
+
+
+def read_flag(value: Any) -> bool | None:
+    """A display flag as a bool, or None if it is neither a boolean nor "true"/"false"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def read_sort_order(value: Any) -> int | None:
+    """A sortOrder as an int, or None if it is neither an integer nor a string holding one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def is_number(value: Any) -> bool:
+    """A finite JSON number (booleans are not numbers)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def matches_type(value: Any, type_name: str) -> bool:
+    if type_name == "string":
+        return isinstance(value, str)
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if type_name == "integer":
+        return is_number(value) and float(value).is_integer()
+    return is_number(value)
+
+
+def compile_pattern(pattern: str) -> Any:
+    """The RE2 program for a pattern; raises ValueError if RE2 can't run it in linear time."""
+    try:
+        return re2.compile(pattern)
+    except re2.error as error:
+        raise ValueError(str(error)) from None

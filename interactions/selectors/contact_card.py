@@ -1,0 +1,265 @@
+"""The contact card: everything it shows, read in the same four queries whatever the contact's
+history:
+
+1. the contact (from the tenant's contacts);
+2. the summary: one GROUP BY schema over the contact's interactions (count, first, last);
+3. the chart: one GROUP BY (period, schema), the period truncated by the database in the tenant's
+   time zone, so no interaction row leaves the database (the arithmetic is ``interactions.charts``);
+4. one page of interactions: a keyset on (-created_date, -id) served by the ``interaction_card``
+   (or, filtered by schema, ``interaction_listing``) index, page_size + 1 rows with their schema.
+
+Interactions of a deleted schema (waiting to be purged) are left out everywhere, as in the API.
+"""
+
+import uuid
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, DateField, Max, Min, QuerySet
+from django.db.models.functions import Trunc
+
+from engage_site.api.pagination import KeysetPaginator
+from interactions.charts import (
+    Chart,
+    SchemaSummary,
+    chart_build,
+    chart_span,
+    granularity,
+    schema_summaries,
+)
+from interactions.models import Contact, Interaction, Tenant
+from interactions.schema_validation import RESERVED_PRODUCT_SKU, display_hints
+from interactions.selectors.contacts import contact_get
+
+
+@dataclass(frozen=True)
+class PropertyValue:
+    """One payload property as the card shows it: labelled, with its type for formatting."""
+
+    name: str
+    label: str
+    value: Any
+    type: str
+    format: str | None
+    is_product: bool
+
+
+@dataclass(frozen=True)
+class DroppedProperty:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CardRow:
+    interaction: Interaction
+    # The schema's colour in the summary and the chart.
+    color: int
+    shown: list[PropertyValue]
+    hidden: list[PropertyValue]
+    dropped: list[DroppedProperty]
+
+    @property
+    def details_count(self) -> int:
+        """How many entries the row's "details" disclosure holds."""
+        return len(self.hidden) + len(self.dropped)
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    contact: Contact
+    timezone: zoneinfo.ZoneInfo
+    summary: list[SchemaSummary]
+    chart: Chart
+    rows: list[CardRow]
+    # The token for the next (older) page, or None on the last page.
+    next_continuation: str | None
+    # The filters applied to the chart and the rows.
+    schema_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+    is_continued: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(item.count for item in self.summary)
+
+    @property
+    def last_date(self) -> datetime | None:
+        return max((item.last for item in self.summary), default=None)
+
+
+def contact_card_data(
+    *,
+    tenant: Tenant,
+    contact_id: uuid.UUID,
+    schema_id: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    continuation: str | None = None,
+    page_size: int = 25,
+) -> ContactCard:
+    """Everything the contact card shows, in four queries.
+
+    ``since`` and ``until`` are days in the tenant's time zone, both included; with
+    ``schema_id`` (a schema's public id) they filter the chart and the rows, not the summary.
+    ``continuation`` is a token from a previous page's ``next_continuation`` with the same
+    filters. Raises ContactNotFound (also for another tenant's contact) and InvalidContinuation.
+    """
+    tz = zoneinfo.ZoneInfo(tenant.timezone)
+    contact = contact_get(tenant=tenant, contact_id=contact_id)
+    paginator_scope = _card_scope(tenant, contact.pk, schema_id, since, until)
+
+    summary = _summary(tenant, contact)
+    start = _day_start(since, tz) if since else None
+    end = _day_start(until + timedelta(days=1), tz) if until else None
+    interactions = Interaction.objects.filter(
+        tenant=tenant, contact=contact, schema__deleted_at__isnull=True
+    )
+    if schema_id is not None:
+        known = next((item for item in summary if item.schema_id == schema_id), None)
+        interactions = (
+            interactions.filter(schema_id=known.schema_pk)
+            if known
+            else interactions.filter(schema__schema_id=schema_id)
+        )
+    if start is not None:
+        interactions = interactions.filter(created_date__gte=start)
+    if end is not None:
+        interactions = interactions.filter(created_date__lt=end)
+
+    relevant = [item for item in summary if schema_id is None or item.schema_id == schema_id]
+    chart = _chart(interactions, relevant, tz, since=since, until=until)
+
+    page = KeysetPaginator(
+        interactions.select_related("schema"),
+        key="created_date",
+        scope=paginator_scope,
+        size=page_size,
+    ).page(continuation)
+    colors = {item.schema_pk: item.color for item in summary}
+    return ContactCard(
+        contact=contact,
+        timezone=tz,
+        summary=summary,
+        chart=chart,
+        rows=[_card_row(interaction, colors) for interaction in page.items],
+        next_continuation=page.next_token,
+        schema_id=schema_id,
+        since=since,
+        until=until,
+        is_continued=bool(continuation),
+    )
+
+
+def _card_scope(
+    tenant: Tenant,
+    contact_id: uuid.UUID,
+    schema_id: str | None,
+    since: date | None,
+    until: date | None,
+) -> str:
+    """What a continuation token is bound to: this card with these filters."""
+    return f"contact-card:{tenant.pk}:{contact_id}:{schema_id or ''}:{since or ''}:{until or ''}"
+
+
+def _day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def _summary(tenant: Tenant, contact: Contact) -> list[SchemaSummary]:
+    return schema_summaries(
+        Interaction.objects.filter(tenant=tenant, contact=contact, schema__deleted_at__isnull=True)
+        .values("schema_id", "schema__schema_id", "schema__display_name")
+        .annotate(count=Count("id"), first=Min("created_date"), last=Max("created_date"))
+        .order_by()
+    )
+
+
+def _chart(
+    interactions: QuerySet[Interaction],
+    relevant: list[SchemaSummary],
+    tz: zoneinfo.ZoneInfo,
+    *,
+    since: date | None,
+    until: date | None,
+) -> Chart:
+    first_day, last_day = chart_span(
+        relevant, tz, since=since, until=until, today=datetime.now(tz).date()
+    )
+    period = granularity(first_day, last_day)
+    # Periods come back as the local dates they start on (DateField output: no per-row time
+    # zone conversion in Python).
+    buckets = (
+        interactions.annotate(
+            period=Trunc("created_date", period, output_field=DateField(), tzinfo=tz)
+        )
+        .values("period", "schema_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("period", "schema_id", "n")
+    )
+    return chart_build(
+        granularity=period,
+        first_day=first_day,
+        last_day=last_day,
+        buckets=buckets,
+        relevant=relevant,
+    )
+
+
+def _card_row(interaction: Interaction, colors: dict[int, int]) -> CardRow:
+    """A row's properties split into those the schema shows on the card and the rest.
+
+    ``productSku`` names the product the interaction is about; it is always shown, as a marker.
+    """
+    payload = interaction.payload if isinstance(interaction.payload, dict) else {}
+    shown: list[PropertyValue] = []
+    hidden: list[PropertyValue] = []
+    described = set()
+    for hint in display_hints(interaction.schema):
+        described.add(hint.name)
+        if hint.name not in payload:
+            continue
+        is_product = hint.name == RESERVED_PRODUCT_SKU
+        value = PropertyValue(
+            name=hint.name,
+            label=hint.display_name,
+            value=payload[hint.name],
+            type=hint.type,
+            format=hint.format,
+            is_product=is_product,
+        )
+        (shown if hint.show_in_contact_card or is_product else hidden).append(value)
+    # Kept payloads hold only declared properties; anything else is shown as-is, never lost.
+    hidden.extend(
+        PropertyValue(
+            name=name,
+            label=name,
+            value=value,
+            type="string",
+            format=None,
+            is_product=False,
+        )
+        for name, value in payload.items()
+        if name not in described
+    )
+    return CardRow(
+        interaction=interaction,
+        color=colors.get(interaction.schema_id, 0),
+        shown=shown,
+        hidden=hidden,
+        dropped=list(_dropped(interaction.dropped_properties)),
+    )
+
+
+def _dropped(problems: Any) -> Iterable[DroppedProperty]:
+    for problem in problems if isinstance(problems, list) else ():
+        if isinstance(problem, dict):
+            name = str(problem.get("field", ""))
+            yield DroppedProperty(
+                name=name.removeprefix("payload."), reason=str(problem.get("message", ""))
+            )
