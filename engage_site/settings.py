@@ -43,11 +43,26 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# Behind a TLS-terminating proxy that sets X-Forwarded-Proto, so absolute URLs say https.
-if env_bool("BEHIND_TLS_PROXY", False):
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (so absolute URLs say https) and
+# appends the client's address to X-Forwarded-For (the login lockout counts failures per address).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+# How many proxies in front of the app append to X-Forwarded-For; used only behind a TLS proxy.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
+# Browsers then send the session and CSRF cookies over HTTPS only; set SECURE_COOKIES=false to
+# serve staff pages over plain HTTP beyond localhost.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # Probes talk plain HTTP to the app, past the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# HSTS is sent on HTTPS responses only, so it matters only behind the TLS proxy.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is the domain owner's decision and hard to undo (hstspreload.org asks projects not to
+# turn it on by default), so it is opt-in and the deploy check's reminder about it is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +78,7 @@ INSTALLED_APPS = [
     "interactions",
     "segments",
     "automations",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "interactions.views.tenancy.TenantTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login's response into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "engage_site.urls"
@@ -302,9 +320,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes refuses logins for a locked-out username or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/contacts/"
 LOGOUT_REDIRECT_URL = "/login/"
+# A username, and separately an address, is locked out after this many failed logins (on /login/
+# and /admin/login/) until no attempt has been made for the cool-off. Attempts are kept in the
+# database and shown to superusers in the admin.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "engage_site.login_lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "engage_site.login_lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
