@@ -1,16 +1,23 @@
-"""The automations extension of the API: CRUD, runs with keyset pages, errors in the one shape."""
+"""The automations extension of the API: CRUD, runs with keyset pages, errors in the one shape,
+Idempotency-Key on create."""
 
 from typing import Any
 
 import pytest
 
-from automations.models import AutomationRun
+from automations.models import Automation, AutomationRun
+from interactions.models import IdempotencyRecord
 from interactions.services.events import interaction_events_dispatch
 from tests.automations.conftest import purchase_schema
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction
 
 WEBHOOK = [{"type": "webhook", "url": "https://hooks.example.com/in"}]
+KEY_REUSED = {
+    "statusCode": 422,
+    "errorCode": "IdempotencyKeyReused",
+    "message": "This Idempotency-Key was already used with another request.",
+}
 
 
 def specific_body(**overrides: Any) -> dict[str, Any]:
@@ -30,6 +37,10 @@ def specific_body(**overrides: Any) -> dict[str, Any]:
 
 def problem(field: str, code: str, message: str) -> dict[str, str]:
     return {"field": field, "code": code, "message": message}
+
+
+def keyed(persona: Persona, body: Any, key: str) -> Any:
+    return persona.post("automations", body, headers={"Idempotency-Key": key})
 
 
 @pytest.fixture
@@ -109,6 +120,49 @@ def test_it_refuses_an_unknown_schema(alice: Persona) -> None:
     assert refused.json()["errors"] == [
         {"field": "schemaId", "code": "invalid", "message": "names no interaction schema (ghost)"}
     ]
+
+
+def test_a_retry_with_the_same_key_replays_the_201_and_creates_one_automation(
+    alice: Persona, purchase: Any
+) -> None:
+    first = keyed(alice, specific_body(), "automation-1")
+    retry = keyed(alice, specific_body(), "automation-1")
+
+    assert first.status_code == 201
+    assert (retry.status_code, retry.json()) == (201, first.json())
+    ids = Automation.objects.values_list("public_id", flat=True)
+    assert [str(public_id) for public_id in ids] == [first.json()["id"]]
+
+
+def test_the_same_key_with_another_body_is_422(alice: Persona, purchase: Any) -> None:
+    assert keyed(alice, specific_body(), "automation-1").status_code == 201
+    response = keyed(alice, specific_body(value=500), "automation-1")
+
+    assert response.status_code == 422
+    assert response.json() == KEY_REUSED
+    assert list(Automation.objects.values_list("condition_value", flat=True)) == [100]
+
+
+def test_a_refused_post_gives_its_key_back_so_the_fixed_request_can_use_it(
+    alice: Persona, purchase: Any
+) -> None:
+    # Refused for an unknown schema, before the key is claimed...
+    unknown = keyed(alice, specific_body(schemaId="ghost"), "fix-me")
+    assert (unknown.status_code, unknown.json()["errorCode"]) == (400, "InvalidRequest")
+    # ...and by the service, once the key is claimed: the refusal releases it.
+    invalid = keyed(alice, specific_body(property="nope"), "fix-me")
+    assert invalid.status_code == 400
+    assert invalid.json()["errors"] == [
+        problem("property", "invalid", "must be a property of the schema purchase")
+    ]
+    assert not IdempotencyRecord.objects.exists()
+
+    fixed = keyed(alice, specific_body(), "fix-me")
+    retry = keyed(alice, specific_body(), "fix-me")
+
+    assert fixed.status_code == 201
+    assert (retry.status_code, retry.json()) == (201, fixed.json())
+    assert Automation.objects.count() == 1
 
 
 def test_it_lists_runs_newest_first_in_keyset_pages(alice: Persona, purchase: Any) -> None:

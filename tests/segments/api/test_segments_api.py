@@ -1,4 +1,5 @@
-"""The segments API: CRUD, members with links/continuation paging, counts, and draft counts."""
+"""The segments API: CRUD, members with links/continuation paging, counts, draft counts, and
+Idempotency-Key on create."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -7,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from interactions.models import InteractionSchema
+from interactions.models import IdempotencyRecord, InteractionSchema
 from segments.models import Segment
 from segments.services.membership import segment_refresh
 from tests.conftest import Persona
@@ -22,8 +23,19 @@ RULE = {
 }
 
 
+KEY_REUSED = {
+    "statusCode": 422,
+    "errorCode": "IdempotencyKeyReused",
+    "message": "This Idempotency-Key was already used with another request.",
+}
+
+
 def document(**changes: Any) -> dict[str, Any]:
     return {"name": "Happy reviewers", "description": "4+ stars", "rule": RULE, **changes}
+
+
+def keyed(persona: Persona, path: str, body: Any, key: str) -> Any:
+    return persona.post(path, body, headers={"Idempotency-Key": key})
 
 
 @pytest.fixture
@@ -132,6 +144,64 @@ def test_the_count_of_a_draft_rule_is_computed_without_saving(alice: Persona) ->
     assert bad.json()["errors"] == [
         {"field": "rule.schemaId", "code": "invalid", "message": "no interaction schema 'nope'"}
     ]
+
+
+@pytest.mark.usefixtures("schemas")
+def test_a_retry_of_a_segment_post_with_the_same_key_replays_its_201_and_creates_one_segment(
+    alice: Persona, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as first_callbacks:
+        first = keyed(alice, "segments", document(), "segment-1")
+    with django_capture_on_commit_callbacks() as retry_callbacks:
+        retry = keyed(alice, "segments", document(), "segment-1")
+
+    assert first.status_code == 201
+    assert (retry.status_code, retry.json()) == (201, first.json())
+    assert [str(pk) for pk in Segment.objects.values_list("id", flat=True)] == [first.json()["id"]]
+    # Only the first request enqueued a refresh: the replay ran nothing.
+    assert (len(first_callbacks), len(retry_callbacks)) == (1, 0)
+
+
+@pytest.mark.usefixtures("schemas")
+def test_the_same_key_with_another_segment_body_is_422(alice: Persona) -> None:
+    assert keyed(alice, "segments", document(), "segment-1").status_code == 201
+    response = keyed(alice, "segments", document(name="Unhappy reviewers"), "segment-1")
+
+    assert response.status_code == 422
+    assert response.json() == KEY_REUSED
+    assert list(Segment.objects.values_list("name", flat=True)) == ["Happy reviewers"]
+
+
+@pytest.mark.usefixtures("schemas")
+def test_a_refused_segment_post_gives_its_key_back_so_the_fixed_request_can_use_it(
+    alice: Persona,
+) -> None:
+    # Refused by the body's shape, before the key is claimed...
+    unnamed = keyed(alice, "segments", {"rule": RULE}, "fix-me")
+    assert (unnamed.status_code, unnamed.json()["errorCode"]) == (400, "InvalidRequest")
+    # ...and by the rule, once the key is claimed: the refusal releases it.
+    rule = {**RULE, "where": [{"property": "title", "op": "eq", "value": "x"}]}
+    unsegmentable = keyed(alice, "segments", document(rule=rule), "fix-me")
+    assert (unsegmentable.status_code, unsegmentable.json()["errorCode"]) == (400, "InvalidSegment")
+    assert not IdempotencyRecord.objects.exists()
+
+    fixed = keyed(alice, "segments", document(), "fix-me")
+    retry = keyed(alice, "segments", document(), "fix-me")
+
+    assert fixed.status_code == 201
+    assert (retry.status_code, retry.json()) == (201, fixed.json())
+    assert Segment.objects.count() == 1
+
+
+@pytest.mark.usefixtures("reviewers")
+def test_the_count_of_a_draft_rule_is_a_read_and_ignores_an_idempotency_key(alice: Persona) -> None:
+    never = {"type": "never", "schemaId": "review"}
+    first = keyed(alice, "segments/count", {"rule": RULE}, "count")
+    other = keyed(alice, "segments/count", {"rule": never}, "count")
+
+    assert (first.status_code, first.json()) == (200, {"count": 2})
+    assert (other.status_code, other.json()) == (200, {"count": 0})
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_members_are_paged_with_links_and_a_continuation(
