@@ -1,18 +1,19 @@
 """Pure: the shape of an automation's action documents, and what is wrong with a list of them.
 
 ``{"type": "webhook", "url": "https://…"}``, ``{"type": "email", "subject": "…", "body": "…"}``
-(Django template syntax over ``contact`` and ``interaction``), ``{"type": "tag", "name": "…"}``.
+(Liquid templates over ``contact``, ``interaction`` and ``automation``, checked by
+``email_templates.py``), ``{"type": "tag", "name": "…"}``.
 
-A named pure module (no ORM, no settings, no network), like ``triggers.py``: forms, the API and
-the services check documents here, and ``services/actions.py`` performs them. The webhook URL's
-face check lives here too, so the delivery code (``services/webhooks.py``) depends on this module
-and never the reverse.
+A named pure module (no ORM, no network; of the settings only the email template limits), like
+``triggers.py``: forms, the API and the services check documents here, and
+``services/actions.py`` performs them. The webhook URL's face check lives here too, so the
+delivery code (``services/webhooks.py``) depends on this module and never the reverse.
 """
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from automations.email_templates import template_problem
+from automations.email_templates import TemplateLimits, template_problem
 from engage_site.api.problems import Problem
 from interactions.public import tag_name_problems
 
@@ -21,7 +22,6 @@ ACTION_TYPES = (WEBHOOK, EMAIL, TAG)
 MAX_ACTIONS = 10
 MAX_URL_LENGTH = 2000
 MAX_SUBJECT_LENGTH = 200
-MAX_BODY_LENGTH = 20_000
 _FIELDS = {WEBHOOK: {"type", "url"}, EMAIL: {"type", "subject", "body"}, TAG: {"type", "name"}}
 
 
@@ -74,9 +74,10 @@ def action_problems(actions: Any) -> list[Problem]:
                 found = [Problem(f"{where}.url", "invalid", problem)]
             problems += found
         elif kind == EMAIL:
-            for key, limit in (("subject", MAX_SUBJECT_LENGTH), ("body", MAX_BODY_LENGTH)):
+            limits = TemplateLimits.configured()
+            for key, limit in (("subject", MAX_SUBJECT_LENGTH), ("body", limits.max_chars)):
                 found = _string(action, key, where, limit)
-                if not found and (problem := template_problem(action[key])):
+                if not found and (problem := template_problem(action[key], limits=limits)):
                     found = [Problem(f"{where}.{key}", "invalid", problem)]
                 problems += found
         else:

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from automations.action_documents import EMAIL, TAG, WEBHOOK
+from automations.email_templates import TemplateLimits
 from automations.models import Automation
 from automations.triggers import ONE_OF
 from interactions.public import InteractionSchema, Tenant
@@ -48,6 +49,8 @@ class AutomationForm(forms.Form):
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Shown beside the action rows, so tenants know the limits before a run fails on one.
+        self.template_limits = TemplateLimits.configured()
         live = InteractionSchema.objects.active().filter(tenant=tenant).order_by("schema_id")
         self.fields["schemas"].queryset = live  # type: ignore[attr-defined]
         self.fields["schema"].queryset = live  # type: ignore[attr-defined]
@@ -60,7 +63,7 @@ class AutomationForm(forms.Form):
             )
             self.fields[f"action_{row}_body"] = forms.CharField(
                 required=False,
-                max_length=20_000,
+                max_length=self.template_limits.max_chars,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 label="Email body",
             )

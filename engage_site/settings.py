@@ -306,6 +306,20 @@ AUTOMATIONS_RETRY_BASE_SECONDS = env_float("AUTOMATIONS_RETRY_BASE_SECONDS", 30.
 AUTOMATIONS_LEASE_SECONDS = env_int("AUTOMATIONS_LEASE_SECONDS", 120, minimum=1)
 # How long attempt logs (and finished "every time" runs) are kept.
 AUTOMATIONS_RUN_RETENTION_DAYS = env_int("AUTOMATIONS_RUN_RETENTION_DAYS", 90, minimum=1)
+# Hard limits on tenants' Liquid email templates: source size (characters), loop iterations over
+# a whole render, output (bytes, also the cap on assigned values) and block nesting depth.
+AUTOMATIONS_EMAIL_TEMPLATE_MAX_CHARS = env_int(
+    "AUTOMATIONS_EMAIL_TEMPLATE_MAX_CHARS", 20_000, minimum=100
+)
+AUTOMATIONS_EMAIL_TEMPLATE_LOOP_LIMIT = env_int(
+    "AUTOMATIONS_EMAIL_TEMPLATE_LOOP_LIMIT", 10_000, minimum=1
+)
+AUTOMATIONS_EMAIL_TEMPLATE_OUTPUT_BYTES = env_int(
+    "AUTOMATIONS_EMAIL_TEMPLATE_OUTPUT_BYTES", 256 * 1024, minimum=1024
+)
+AUTOMATIONS_EMAIL_TEMPLATE_DEPTH_LIMIT = env_int(
+    "AUTOMATIONS_EMAIL_TEMPLATE_DEPTH_LIMIT", 30, minimum=2
+)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)

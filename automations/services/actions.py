@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from automations.action_documents import EMAIL, TAG, WEBHOOK
-from automations.email_templates import template_render
+from automations.email_templates import TemplateError, template_render
 from automations.models import AutomationRun
 from automations.services.webhooks import WebhookError, webhook_policy, webhook_post
 from interactions.public import Contact, Interaction, contact_tag_add
@@ -107,8 +107,17 @@ def _email(run: AutomationRun, action: dict[str, Any], document: dict[str, Any])
     if not address:
         raise ActionFailed("the contact has no email address", permanent=True)
     context = _template_context(document)
-    subject = " ".join(template_render(action["subject"], context).split())
-    body = template_render(action["body"], context)
+    rendered: dict[str, str] = {}
+    for part in ("subject", "body"):
+        try:
+            rendered[part] = template_render(action[part], context)
+        except TemplateError as error:
+            # The same template over the same contact fails the same way: final, not retried.
+            raise ActionFailed(
+                f"the email {part} can't be rendered: {error}", permanent=True
+            ) from None
+    subject = " ".join(rendered["subject"].split())
+    body = rendered["body"]
     EmailMessage(
         subject=subject,
         body=body,

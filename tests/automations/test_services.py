@@ -320,7 +320,7 @@ def test_the_email_action_renders_the_tenant_s_template_with_contact_and_interac
             {
                 "type": "email",
                 "subject": "Thanks, {{ contact.first_name }}!",
-                "body": "You bought at {{ interaction.payload.store|upper }}."
+                "body": "You bought at {{ interaction.payload.store | upcase }}."
                 "{% if interaction.payload.amount %} ({{ interaction.payload.amount }}){% endif %}",
             },
         ],
