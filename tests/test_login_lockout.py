@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from interactions.roles import ADMIN, MARKETER
 
 from engage_site.login_lockout import client_ip
+from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from tests.factories import TenantFactory
 

@@ -9,8 +9,6 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.test import Client
-from interactions.events import interaction_events_dispatch
-from interactions.roles import MARKETER
 
 from automations.email_templates import TemplateError, TemplateLimits, template_render
 from automations.models import Automation, AutomationRun, RunAttempt
@@ -18,6 +16,8 @@ from automations.services.relay import automation_runs_relay
 from automations.services.runs import automation_run_execute
 from engage_site.api.exceptions import InvalidRequest
 from interactions.models import Contact, InteractionSchema
+from interactions.services.events import interaction_events_dispatch
+from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from tests.automations.conftest import purchase_schema, webhook_automation
 from tests.conftest import Persona
