@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from automations.exceptions import AutomationNotFound, AutomationRunNotFound
 from automations.forms import AutomationForm
 from automations.models import Automation
 from automations.selectors import (
@@ -28,13 +27,6 @@ from engage_site.api.exceptions import InvalidRequest
 from interactions.public import Contact, Tenant, tenant_page
 
 RUN_PAGE_SIZE = 50
-
-
-def _automation(tenant: Tenant, automation_id: str) -> Automation:
-    try:
-        return automation_get(tenant=tenant, automation_id=automation_id)
-    except AutomationNotFound:
-        raise Http404("No automation has this id.") from None
 
 
 @tenant_page("automations.view_automation")
@@ -72,7 +64,7 @@ def automation_create_page(request: HttpRequest, tenant: Tenant) -> HttpResponse
 
 @tenant_page("automations.change_automation")
 def automation_edit_page(request: HttpRequest, tenant: Tenant, automation_id: str) -> HttpResponse:
-    automation = _automation(tenant, automation_id)
+    automation = automation_get(tenant=tenant, automation_id=automation_id)
     if request.method == "POST":
         form = AutomationForm(request.POST, tenant=tenant)
         if form.is_valid() and _save(request, tenant, form, automation) is not None:
@@ -93,7 +85,7 @@ def automation_edit_page(request: HttpRequest, tenant: Tenant, automation_id: st
 def automation_secret_rotate_page(
     request: HttpRequest, tenant: Tenant, automation_id: str
 ) -> HttpResponse:
-    automation = _automation(tenant, automation_id)
+    automation = automation_get(tenant=tenant, automation_id=automation_id)
     automation_secret_rotate(automation=automation)
     messages.success(request, "A new signing secret is in use from now on.")
     return redirect("automation-edit", automation.public_id)
@@ -104,7 +96,7 @@ def automation_secret_rotate_page(
 def automation_webhook_test_page(
     request: HttpRequest, tenant: Tenant, automation_id: str
 ) -> HttpResponse:
-    automation = _automation(tenant, automation_id)
+    automation = automation_get(tenant=tenant, automation_id=automation_id)
     url = request.POST.get("url", "")
     if url not in [action.get("url") for action in automation.actions]:
         raise Http404("This automation has no such webhook.")
@@ -120,7 +112,7 @@ def automation_webhook_test_page(
 def automation_run_list_page(
     request: HttpRequest, tenant: Tenant, automation_id: str
 ) -> HttpResponse:
-    automation = _automation(tenant, automation_id)
+    automation = automation_get(tenant=tenant, automation_id=automation_id)
     paginator = Paginator(automation_runs(tenant=tenant, automation=automation), RUN_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
@@ -135,11 +127,8 @@ def automation_run_list_page(
 def automation_run_retry_page(
     request: HttpRequest, tenant: Tenant, automation_id: str, run_id: str
 ) -> HttpResponse:
-    automation = _automation(tenant, automation_id)
-    try:
-        run = automation_run_get(tenant=tenant, automation=automation, run_id=run_id)
-    except AutomationRunNotFound:
-        raise Http404("No run has this id.") from None
+    automation = automation_get(tenant=tenant, automation_id=automation_id)
+    run = automation_run_get(tenant=tenant, automation=automation, run_id=run_id)
     automation_run_retry(run=run)
     messages.success(request, "The run will be tried again.")
     return redirect("automation-runs", automation.public_id)

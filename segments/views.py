@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     JsonResponse,
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_POST
 from engage_site.api.exceptions import InvalidContinuation
 from interactions.public import Contact, Tenant, tenant_page
 from segments import selectors
-from segments.exceptions import InvalidSegment, SegmentNotFound
+from segments.exceptions import InvalidSegment
 from segments.forms import SegmentForm
 from segments.models import Segment
 from segments.rules.checks import rule_problems
@@ -41,13 +40,6 @@ from segments.services.segments import segment_create, segment_delete, segment_u
 MEMBER_PAGE_SIZE = 50
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXAMPLE_RULE: dict[str, Any] = {"type": "all", "rules": []}
-
-
-def _segment_or_404(tenant: Tenant, segment_id: uuid.UUID) -> Segment:
-    try:
-        return segment_get(tenant=tenant, segment_id=segment_id)
-    except SegmentNotFound:
-        raise Http404("No segment has this id.") from None
 
 
 @tenant_page("segments.view_segment")
@@ -121,7 +113,7 @@ def segment_create_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 
 @tenant_page("segments.change_segment")
 def segment_edit_page(request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID) -> HttpResponse:
-    segment = _segment_or_404(tenant, segment_id)
+    segment = segment_get(tenant=tenant, segment_id=segment_id)
     if request.method == "POST":
         return _save(request, tenant, segment)
     return _builder(request, tenant, SegmentForm.for_segment(segment), segment)
@@ -148,7 +140,7 @@ def segment_live_count_page(request: HttpRequest, tenant: Tenant) -> JsonRespons
 def segment_refresh_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
-    segment = _segment_or_404(tenant, segment_id)
+    segment = segment_get(tenant=tenant, segment_id=segment_id)
     count = segment_refresh(segment=segment)
     messages.success(request, f"Refreshed: {count} member{'s' if count != 1 else ''}.")
     return redirect("segment-members", segment_id=segment.pk)
@@ -159,7 +151,7 @@ def segment_refresh_page(
 def segment_delete_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
-    segment = _segment_or_404(tenant, segment_id)
+    segment = segment_get(tenant=tenant, segment_id=segment_id)
     segment_delete(segment=segment)
     messages.success(request, f"Segment “{segment.name}” deleted.")
     return redirect("segment-list")
@@ -170,7 +162,7 @@ def segment_members_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
     """Current members, newest entry first, in keyset pages (a `continuation` in the query)."""
-    segment = _segment_or_404(tenant, segment_id)
+    segment = segment_get(tenant=tenant, segment_id=segment_id)
     token = request.GET.get("continuation", "")
     try:
         page = segment_member_paginator(tenant=tenant, segment=segment, size=MEMBER_PAGE_SIZE).page(
@@ -230,7 +222,7 @@ def segment_export_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> StreamingHttpResponse:
     """The current members as CSV, streamed row by row from a server-side cursor."""
-    segment = _segment_or_404(tenant, segment_id)
+    segment = segment_get(tenant=tenant, segment_id=segment_id)
     response = StreamingHttpResponse(
         _csv_lines(segment_member_rows(tenant=tenant, segment=segment)),
         content_type="text/csv; charset=utf-8",

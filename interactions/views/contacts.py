@@ -10,14 +10,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from engage_site.api.exceptions import InvalidContinuation
-from interactions.exceptions import ContactNotFound
 from interactions.extensions import contact_card_panels
 from interactions.models import Contact, Tenant
 from interactions.schema_validation import is_schema_id
@@ -118,8 +117,6 @@ def contact_card_page(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUI
             continuation=cleaned.get("continuation") or None,
             page_size=CARD_PAGE_SIZE,
         )
-    except ContactNotFound:
-        raise Http404("No contact has this id.") from None
     except InvalidContinuation:
         return render(
             request,
