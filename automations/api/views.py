@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from automations.api.serializers import (
+    AutomationCreatedOutput,
     AutomationInput,
     AutomationOutput,
     AutomationRunOutput,
@@ -90,12 +91,14 @@ class AutomationCollectionApi(TenantApiView):
         operation_id="automations_create",
         tags=EXTENSION,
         request=AutomationInput,
-        responses={201: AutomationOutput, **errors(*BODY_ERRORS)},
+        responses={201: AutomationCreatedOutput, **errors(*BODY_ERRORS)},
     )
     def post(self, request: Request, version: str) -> Response:
         fields, schemas = _fields(self.tenant, _input(request, self))
         automation = automation_create(tenant=self.tenant, schemas=schemas, **fields)
-        return Response(_output(automation), status=201)
+        # The signing secret is shown this once (and on rotation), never on reads.
+        created = {**_output(automation), "signingSecret": automation.webhook_secret}
+        return Response(created, status=201)
 
 
 class AutomationDetailApi(TenantApiView):
