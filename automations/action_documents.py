@@ -7,13 +7,16 @@
 A named pure module (no ORM, no network; of the settings only the email template limits), like
 ``triggers.py``: forms, the API and the services check documents here, and
 ``services/actions.py`` performs them. The webhook URL's face check lives here too, so the
-delivery code (``services/webhooks.py``) depends on this module and never the reverse.
+delivery code (``services/webhooks.py``) depends on this module and never the reverse. A webhook
+host written as an IP address is checked against the address policy the caller passes
+(``webhook_targets``); names are checked when sending only.
 """
 
 from typing import Any
 from urllib.parse import urlsplit
 
 from automations.email_templates import TemplateLimits, template_problem
+from automations.webhook_targets import AddressPolicy, host_problem
 from engage_site.api.problems import Problem
 from interactions.public import tag_name_problems
 
@@ -41,6 +44,18 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def webhook_url_problem(url: str, *, policy: AddressPolicy) -> Problem | None:
+    """What is wrong with a webhook action's URL when saving it (field ``url``), or None: its
+    face, and a host written as an address the policy refuses."""
+    problem = url_problem(url)
+    if problem:
+        return Problem("url", "invalid", problem)
+    problem = host_problem(urlsplit(url).hostname or "", policy=policy)
+    if problem:
+        return Problem("url", "forbidden", problem)
+    return None
+
+
 def _string(action: dict[str, Any], key: str, where: str, limit: int) -> list[Problem]:
     value = action.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -50,7 +65,9 @@ def _string(action: dict[str, Any], key: str, where: str, limit: int) -> list[Pr
     return []
 
 
-def action_problems(actions: Any) -> list[Problem]:
+def action_problems(actions: Any, *, policy: AddressPolicy) -> list[Problem]:
+    """Every problem of a list of action documents; ``policy`` says which webhook hosts written
+    as IP addresses are refused."""
     if not isinstance(actions, list) or not actions:
         return [Problem("actions", "required", "must be a non-empty list")]
     if len(actions) > MAX_ACTIONS:
@@ -70,8 +87,8 @@ def action_problems(actions: Any) -> list[Problem]:
         ]
         if kind == WEBHOOK:
             found = _string(action, "url", where, MAX_URL_LENGTH)
-            if not found and (problem := url_problem(action["url"])):
-                found = [Problem(f"{where}.url", "invalid", problem)]
+            if not found and (refused := webhook_url_problem(action["url"], policy=policy)):
+                found = [Problem(f"{where}.{refused.field}", refused.code, refused.message)]
             problems += found
         elif kind == EMAIL:
             limits = TemplateLimits.configured()

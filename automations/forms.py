@@ -5,9 +5,10 @@ from typing import Any
 
 from django import forms
 
-from automations.action_documents import EMAIL, TAG, WEBHOOK
+from automations.action_documents import EMAIL, TAG, WEBHOOK, webhook_url_problem
 from automations.email_templates import TemplateLimits
 from automations.models import Automation
+from automations.services.webhooks import webhook_policy
 from automations.triggers import ONE_OF
 from interactions.public import InteractionSchema, Tenant
 
@@ -96,6 +97,19 @@ class AutomationForm(forms.Form):
             )
             initial[f"action_{row}_body"] = action.get("body", "")
         return initial
+
+    def clean(self) -> dict[str, Any]:
+        """Webhook URLs are checked here too, so a refusal shows on the row's own box."""
+        data = super().clean() or {}
+        policy = webhook_policy()
+        for row in range(ACTION_ROWS):
+            target = (data.get(f"action_{row}_target") or "").strip()
+            if data.get(f"action_{row}_type") != WEBHOOK or not target:
+                continue
+            problem = webhook_url_problem(target, policy=policy)
+            if problem is not None:
+                self.add_error(f"action_{row}_target", f"The URL {problem.message}.")
+        return data
 
     def action_rows(self) -> list[tuple[Any, Any, Any]]:
         return [

@@ -23,6 +23,7 @@ from automations.services.automations import (
     automation_update,
 )
 from automations.services.runs import automation_run_retry, automation_webhook_test
+from automations.services.webhooks import signing_keys
 from engage_site.api.exceptions import InvalidRequest
 from interactions.public import Contact, Tenant, tenant_page
 
@@ -73,10 +74,18 @@ def automation_edit_page(request: HttpRequest, tenant: Tenant, automation_id: st
     else:
         form = AutomationForm(initial=AutomationForm.initial_for(automation), tenant=tenant)
     webhooks = [action["url"] for action in automation.actions if action.get("type") == "webhook"]
+    in_grace = signing_keys(automation).previous is not None
     return render(
         request,
         "automations/automation_form.html",
-        {"form": form, "automation": automation, "webhook_urls": webhooks},
+        {
+            "form": form,
+            "automation": automation,
+            "webhook_urls": webhooks,
+            "previous_secret_until": (
+                automation.previous_webhook_secret_expires_at if in_grace else None
+            ),
+        },
     )
 
 
@@ -86,8 +95,15 @@ def automation_secret_rotate_page(
     request: HttpRequest, tenant: Tenant, automation_id: str
 ) -> HttpResponse:
     automation = automation_get(tenant=tenant, automation_id=automation_id)
-    automation_secret_rotate(automation=automation)
-    messages.success(request, "A new signing secret is in use from now on.")
+    rotated = automation_secret_rotate(automation=automation)
+    if rotated.previous_expires_at is None:
+        messages.success(request, "A new signing secret is in use from now on.")
+    else:
+        messages.success(
+            request,
+            "A new signing secret is in use from now on; deliveries also carry the previous "
+            f"secret's signature until {rotated.previous_expires_at:%Y-%m-%d %H:%M} UTC.",
+        )
     return redirect("automation-edit", automation.public_id)
 
 

@@ -298,6 +298,8 @@ SPECTACULAR_SETTINGS = {
 AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = env_bool("AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS", False)
 AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = env_networks("AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS")
 AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS = env_float("AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS", 10.0)
+# After a signing secret is rotated, deliveries carry the old secret's signature too for this long.
+AUTOMATIONS_WEBHOOK_SECRET_GRACE_HOURS = env_float("AUTOMATIONS_WEBHOOK_SECRET_GRACE_HOURS", 24.0)
 # Tries per action before the run ends failed.
 AUTOMATIONS_MAX_ATTEMPTS = env_int("AUTOMATIONS_MAX_ATTEMPTS", 5, minimum=1)
 # The first retry's delay; each later one doubles it (capped at an hour).

@@ -51,6 +51,31 @@ class AutomationOutput(serializers.Serializer[Any]):
         return sorted(schema.schema_id for schema in automation.schemas.all())
 
 
+class AutomationCreatedOutput(AutomationOutput):
+    """The create response: the automation and, this once, its webhook signing secret."""
+
+    signingSecret = serializers.CharField(
+        source="webhook_secret",
+        help_text="The secret webhook deliveries are signed with (Standard Webhooks, whsec_…). "
+        "Returned only here and by rotation: store it now.",
+    )
+
+
+class SecretRotateInput(serializers.Serializer[Any]):
+    """An empty JSON object: like every POST of the API, rotation takes ``application/json``."""
+
+
+class SecretRotatedOutput(serializers.Serializer[Any]):
+    signingSecret = serializers.CharField(
+        source="secret", help_text="The new secret (whsec_…). Returned only this once."
+    )
+    previousSecretExpires = serializers.DateTimeField(
+        source="previous_expires_at",
+        allow_null=True,
+        help_text="Until when deliveries also carry the previous secret's signature.",
+    )
+
+
 class RunAttemptOutput(serializers.Serializer[Any]):
     action = serializers.IntegerField(source="action_index")
     actionType = serializers.CharField(source="action_type")

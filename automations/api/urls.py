@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from automations.api import views
+from automations.api import secrets, views
 
 urlpatterns = [
     path("automations", views.AutomationCollectionApi.as_view(), name="automation-collection"),
@@ -10,6 +10,11 @@ urlpatterns = [
         "automations/<str:automation_id>",
         views.AutomationDetailApi.as_view(),
         name="automation-detail",
+    ),
+    path(
+        "automations/<str:automation_id>/secret/rotate",
+        secrets.AutomationSecretRotateApi.as_view(),
+        name="automation-secret-rotate",
     ),
     path(
         "automations/<str:automation_id>/runs",

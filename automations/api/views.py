@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from automations.api.serializers import (
+    AutomationCreatedOutput,
     AutomationInput,
     AutomationOutput,
     AutomationRunOutput,
@@ -70,6 +71,10 @@ def _input(request: Request, view: TenantApiView) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+def _created(automation: Automation) -> dict[str, Any]:
+    return {**_output(automation), "signingSecret": automation.webhook_secret}
+
+
 def _output(automation: Automation) -> Any:
     fresh = automation_get(tenant=automation.tenant, automation_id=automation.public_id)
     return AutomationOutput(fresh).data
@@ -90,13 +95,16 @@ class AutomationCollectionApi(TenantApiView):
         operation_id="automations_create",
         tags=EXTENSION,
         request=AutomationInput,
-        responses={201: AutomationOutput, **errors(*BODY_ERRORS)},
+        responses={201: AutomationCreatedOutput, **errors(*BODY_ERRORS)},
     )
     def post(self, request: Request, version: str) -> Response:
         fields, schemas = _fields(self.tenant, _input(request, self))
+        # The signing secret is shown this once (and on rotation), never on reads.
         return self.idempotent_write(
             self.json_body(),
-            write=lambda: _output(automation_create(tenant=self.tenant, schemas=schemas, **fields)),
+            write=lambda: _created(
+                automation_create(tenant=self.tenant, schemas=schemas, **fields)
+            ),
             status=201,
         )
 

@@ -1,3 +1,4 @@
+import base64
 import secrets
 import uuid
 
@@ -8,7 +9,8 @@ from interactions.public import InteractionSchema, Tenant
 
 
 def new_webhook_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class Automation(models.Model):
@@ -61,6 +63,13 @@ class Automation(models.Model):
     entry_period_days = models.PositiveIntegerField(null=True, blank=True)
     actions = models.JSONField(default=list)
     webhook_secret = models.CharField(max_length=80, default=new_webhook_secret)
+    # The secret replaced by the last rotation: deliveries carry its signature too until then.
+    previous_webhook_secret = models.CharField(max_length=80, blank=True)
+    previous_webhook_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    # The secret's text from before secrets took the Standard Webhooks form: it keys only the
+    # deprecated X-Engage-Signature header, so receivers checking that header keep working until
+    # the next rotation. Goes away with that header.
+    legacy_webhook_secret = models.CharField(max_length=80, blank=True)
     # Why the automation was switched off by the system (e.g. its schema was deleted).
     flagged_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -18,7 +18,7 @@ from django.core.mail import EmailMessage
 from automations.action_documents import EMAIL, TAG, WEBHOOK
 from automations.email_templates import TemplateError, template_render
 from automations.models import AutomationRun
-from automations.services.webhooks import WebhookError, webhook_policy, webhook_post
+from automations.services.webhooks import WebhookError, signing_keys, webhook_policy, webhook_post
 from interactions.public import Contact, Interaction, contact_tag_add
 
 
@@ -93,7 +93,7 @@ def _webhook(run: AutomationRun, action: dict[str, Any], document: dict[str, Any
         webhook_post(
             url=action["url"],
             body=body,
-            secret=run.automation.webhook_secret,
+            keys=signing_keys(run.automation),
             run_id=str(run.pk),
             timeout=settings.AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS,
             policy=webhook_policy(),

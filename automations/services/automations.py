@@ -1,13 +1,18 @@
 """Writes of automations: create, update, activate, rotate the secret, and the core's hooks."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from automations.action_documents import action_problems
 from automations.models import Automation, AutomationRun
+from automations.models.automations import new_webhook_secret
+from automations.services.webhooks import webhook_policy
 from automations.triggers import condition_problems
 from engage_site.api.exceptions import InvalidRequest
 from engage_site.api.problems import Problem
@@ -82,7 +87,7 @@ def automation_problems(
             problems.append(
                 Problem("entryPeriodDays", "minimum", f"must be from 1 to {MAX_PERIOD_DAYS} days")
             )
-    return problems + action_problems(automation.actions)
+    return problems + action_problems(automation.actions, policy=webhook_policy())
 
 
 def _normalise(automation: Automation) -> None:
@@ -159,14 +164,38 @@ def automation_delete(*, automation: Automation) -> None:
     automation.delete()
 
 
-def automation_secret_rotate(*, automation: Automation) -> str:
-    """Sign from now on under a new secret; returns it. Runs already sent keep their signature."""
-    from automations.models.automations import new_webhook_secret
+@dataclass(frozen=True)
+class RotatedSecret:
+    """The new secret, and until when the previous one also signs (None: it no longer does)."""
 
+    secret: str
+    previous_expires_at: datetime | None
+
+
+@transaction.atomic
+def automation_secret_rotate(*, automation: Automation) -> RotatedSecret:
+    """Sign from now on under a new secret, and under the replaced one too for the grace period
+    (``AUTOMATIONS_WEBHOOK_SECRET_GRACE_HOURS``), so receivers can switch without dropping
+    deliveries. A second rotation within the grace period ends the first one's overlap. The
+    deprecated header is keyed with the new secret from now on."""
+    now = timezone.now()
+    grace = timedelta(hours=settings.AUTOMATIONS_WEBHOOK_SECRET_GRACE_HOURS)
+    expires = now + grace if grace > timedelta(0) else None
+    automation.previous_webhook_secret = automation.webhook_secret if expires else ""
+    automation.previous_webhook_secret_expires_at = expires
     automation.webhook_secret = new_webhook_secret()
-    automation.updated_at = timezone.now()
-    automation.save(update_fields=["webhook_secret", "updated_at"])
-    return automation.webhook_secret
+    automation.legacy_webhook_secret = ""
+    automation.updated_at = now
+    automation.save(
+        update_fields=[
+            "webhook_secret",
+            "previous_webhook_secret",
+            "previous_webhook_secret_expires_at",
+            "legacy_webhook_secret",
+            "updated_at",
+        ]
+    )
+    return RotatedSecret(secret=automation.webhook_secret, previous_expires_at=expires)
 
 
 def automations_on_schema_deleted(*, tenant: Tenant, schema: InteractionSchema) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from automations.models import Automation, AutomationRun, RunAttempt
 from automations.services.actions import ActionFailed, action_perform, run_document
 from automations.services.relay import runs_enqueue
-from automations.services.webhooks import WebhookError, webhook_policy, webhook_post
+from automations.services.webhooks import WebhookError, signing_keys, webhook_policy, webhook_post
 from interactions.public import Tenant
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def automation_webhook_test(*, tenant: Tenant, automation: Automation, url: str)
         webhook_post(
             url=url,
             body=json.dumps(sample).encode(),
-            secret=automation.webhook_secret,
+            keys=signing_keys(automation),
             run_id="test",
             timeout=settings.AUTOMATIONS_WEBHOOK_TIMEOUT_SECONDS,
             policy=webhook_policy(),

@@ -1,8 +1,10 @@
 """Shared plumbing of the automations tests: a real local webhook receiver, schemas, helpers.
 
 The receiver is an ``http.server`` on 127.0.0.1 in this process: it checks every delivery's
-signature and counts deliveries by run id. Delivering to loopback needs the operator's permission,
-which the tests give through the environment, so a worker process started by the tests gets it too.
+Standard Webhooks signature with the ``standardwebhooks`` library (and the deprecated
+``X-Engage-Signature``) and counts deliveries by run id. Delivering to loopback needs the
+operator's permission, which the tests give through the environment, so a worker process started
+by the tests gets it too.
 """
 
 import json
@@ -15,10 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from automations.models import Automation
 from automations.services.automations import automation_create
-from automations.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_valid
+from automations.services.webhooks import (
+    LEGACY_SIGNATURE_HEADER,
+    LEGACY_TIMESTAMP_HEADER,
+    legacy_signature_valid,
+)
 from interactions.models import InteractionSchema, Tenant
 from tests.factories import make_schema
 
@@ -59,13 +66,26 @@ PURCHASE_JSON_SCHEMA: dict[str, Any] = {
 class Delivery:
     path: str
     run_id: str
-    signed: bool
+    signed: bool  # verified by the standardwebhooks library under one of the receiver's secrets
+    legacy_signed: bool  # the deprecated X-Engage-Signature, keyed with one of them
     document: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def verified(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    """Whether ``standardwebhooks`` accepts this delivery under ``secret``."""
+    try:
+        Webhook(secret).verify(body, headers)
+    except (WebhookVerificationError, ValueError):
+        return False
+    return True
 
 
 @dataclass
 class Receiver:
-    """What the receiver saw. ``secrets`` are the signing secrets it accepts."""
+    """What the receiver saw. ``secrets`` are the signing secrets it accepts; it answers 401 to a
+    delivery that no Standard Webhooks signature under one of them verifies."""
 
     url: str
     secrets: set[str] = field(default_factory=set)
@@ -105,12 +125,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self._answer(307, {"Location": query.removeprefix("to=")})
                 return
             run_id = self.headers.get("Idempotency-Key", "")
-            signed = any(
-                signature_valid(
+            headers = dict(self.headers.items())
+            signed = any(verified(secret, body, headers) for secret in receiver.secrets)
+            legacy_signed = any(
+                legacy_signature_valid(
                     secret=secret,
-                    timestamp=self.headers.get(TIMESTAMP_HEADER, ""),
+                    timestamp=self.headers.get(LEGACY_TIMESTAMP_HEADER, ""),
                     body=body,
-                    received=self.headers.get(SIGNATURE_HEADER, ""),
+                    received=self.headers.get(LEGACY_SIGNATURE_HEADER, ""),
                 )
                 for secret in receiver.secrets
             )
@@ -123,7 +145,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 else:
                     status = 200 if signed else 401
                 if status == 200:
-                    receiver.deliveries.append(Delivery(path, run_id, signed, json.loads(body)))
+                    receiver.deliveries.append(
+                        Delivery(
+                            path, run_id, signed, legacy_signed, json.loads(body), headers, body
+                        )
+                    )
             self._answer(status)
 
     return Handler

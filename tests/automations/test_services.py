@@ -114,8 +114,9 @@ def test_deactivating_and_reactivating_does_not_let_a_contact_in_again(
 def test_a_run_that_failed_for_good_still_counts(
     alice: Persona, contact: Contact, purchase: InteractionSchema, frozen: Any, settings: Any
 ) -> None:
-    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
     automation = webhook_automation(alice.tenant, "http://127.0.0.1:9/in")
+    # Allowed when saved, refused when sent (the operator closed private targets since).
+    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
     receive(contact, purchase)
     (run,) = runs(automation)
     assert automation_run_execute(run_id=str(run.pk)).status == "failed"  # refused: permanent

@@ -86,9 +86,10 @@ def test_the_editor_shows_the_services_refusals(alice: Persona, marketer: Client
 def test_the_run_log_shows_runs_with_attempts_and_retries_a_failed_one(
     alice: Persona, marketer: Client, settings: Any
 ) -> None:
-    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
     schema = purchase_schema(alice.tenant)
     automation = webhook_automation(alice.tenant, "http://127.0.0.1:9/x")
+    # Allowed when saved, refused when sent (the operator closed private targets since).
+    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
     contact = ContactFactory(tenant=alice.tenant, first_name="Ann", last_name="Lee")
     make_interaction(contact, schema, payload={"store": "x"})
     interaction_events_dispatch()
@@ -141,3 +142,54 @@ def test_another_tenant_s_automation_is_not_found(
     assert marketer.post(f"/automations/{theirs.public_id}/rotate-secret").status_code == 404
     theirs.refresh_from_db()
     assert theirs.webhook_secret == Automation.objects.get(pk=theirs.pk).webhook_secret
+
+
+NON_GLOBAL_TARGETS = [
+    ("http://127.0.0.1/in", "127.0.0.1", "is a loopback address"),
+    ("http://10.0.0.1/in", "10.0.0.1", "is a private address"),
+    ("http://169.254.169.254/", "169.254.169.254", "is a link-local address"),
+    ("http://[::1]/", "::1", "is a loopback address"),
+    ("http://[fe80::1]/", "fe80::1", "is a link-local address"),
+    ("http://[::ffff:10.0.0.1]/", "::ffff:a00:1", "leads to 10.0.0.1, a private address"),
+    ("http://[2002:7f00:1::1]/", "2002:7f00:1::1", "leads to 127.0.0.1, a loopback address"),
+    ("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+     "is a Teredo address"),
+    ("http://[64:ff9b::7f00:1]/", "64:ff9b::7f00:1", "leads to 127.0.0.1, a loopback address"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "address", "problem"), NON_GLOBAL_TARGETS)
+def test_the_editor_refuses_a_non_public_webhook_target_on_its_row_naming_the_setting(
+    alice: Persona, marketer: Client, settings: Any, url: str, address: str, problem: str
+) -> None:
+    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
+    settings.AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = ()
+    refused = marketer.post(
+        "/automations/new",
+        form_data(trigger="new_interaction", action_1_type="webhook", action_1_target=url),
+    )
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {
+        "action_1_target": [
+            f"The URL must not point at {address}: it {problem}; webhooks reach only public "
+            "addresses unless the network is listed in AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS."
+        ]
+    }
+    assert "AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS" in refused.content.decode()
+    assert Automation.objects.count() == 0
+
+
+def test_the_editor_shows_the_secret_and_rotates_it_with_a_grace_period(
+    alice: Persona, marketer: Client
+) -> None:
+    automation = webhook_automation(alice.tenant, "https://hooks.example.com/in")
+    old = automation.webhook_secret
+    page = marketer.get(f"/automations/{automation.public_id}").content.decode()
+    assert old in page and "webhook-signature" in page and "also signs" not in page
+
+    rotated = marketer.post(f"/automations/{automation.public_id}/rotate-secret", follow=True)
+    html = rotated.content.decode()
+    automation.refresh_from_db()
+    assert automation.webhook_secret != old and automation.webhook_secret in html
+    assert automation.previous_webhook_secret == old and old not in html
+    assert "The previous secret also signs deliveries until" in html

@@ -8,16 +8,18 @@ from typing import Any
 import pytest
 
 from automations.models import AutomationRun, RunAttempt
+from automations.models.automations import new_webhook_secret
 from automations.services.automations import automation_secret_rotate
 from automations.services.webhooks import (
-    AddressPolicy,
     AddressRefused,
+    SigningKeys,
     WebhookError,
-    address_allowed,
-    signature,
-    signature_valid,
+    legacy_signature,
+    legacy_signature_valid,
+    signing_keys,
     webhook_post,
 )
+from automations.webhook_targets import AddressPolicy, address_allowed
 from tests.automations.conftest import Receiver, purchase_schema, webhook_automation
 from tests.conftest import Persona, wait_until
 from tests.factories import ContactFactory
@@ -25,12 +27,12 @@ from tests.factories import ContactFactory
 NO_PRIVATE = AddressPolicy()
 EMPTY: dict[str, Any] = {"payload": {}}
 ONLY_127_0_0_1 = AddressPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+SECRET = new_webhook_secret()
+KEYS = SigningKeys(SECRET)
 
 
 def post(url: str, policy: AddressPolicy) -> Any:
-    return webhook_post(
-        url=url, body=b'{"a":1}', secret="s", run_id="r-1", timeout=5, policy=policy
-    )
+    return webhook_post(url=url, body=b'{"a":1}', keys=KEYS, run_id="r-1", timeout=5, policy=policy)
 
 
 @pytest.mark.parametrize(
@@ -55,16 +57,16 @@ def test_only_public_addresses_are_allowed_by_default(address: str, allowed: boo
     assert address_allowed(address, policy=NO_PRIVATE) is allowed
 
 
-def test_the_signature_covers_timestamp_and_body() -> None:
-    signed = signature(secret="k", timestamp=100, body=b"{}")
-    assert signature_valid(secret="k", timestamp="100", body=b"{}", received=signed)
-    assert not signature_valid(secret="k", timestamp="101", body=b"{}", received=signed)
-    assert not signature_valid(secret="k", timestamp="100", body=b"{ }", received=signed)
-    assert not signature_valid(secret="other", timestamp="100", body=b"{}", received=signed)
+def test_the_deprecated_signature_covers_timestamp_and_body() -> None:
+    signed = legacy_signature(secret="k", timestamp=100, body=b"{}")
+    assert legacy_signature_valid(secret="k", timestamp="100", body=b"{}", received=signed)
+    assert not legacy_signature_valid(secret="k", timestamp="101", body=b"{}", received=signed)
+    assert not legacy_signature_valid(secret="k", timestamp="100", body=b"{ }", received=signed)
+    assert not legacy_signature_valid(secret="other", timestamp="100", body=b"{}", received=signed)
 
 
 def test_it_refuses_loopback_unless_allowed(receiver: Receiver) -> None:
-    receiver.secrets.add("s")
+    receiver.secrets.add(SECRET)
     with pytest.raises(AddressRefused):
         post(f"{receiver.url}/ok", NO_PRIVATE)
     with pytest.raises(AddressRefused):
@@ -74,8 +76,23 @@ def test_it_refuses_loopback_unless_allowed(receiver: Receiver) -> None:
     assert receiver.run_ids() == {"r-1": 1}
 
 
+@pytest.mark.parametrize(
+    "host",
+    ["[::ffff:127.0.0.1]", "[2002:7f00:1::1]", "[64:ff9b::7f00:1]", "2130706433", "localhost"],
+)
+def test_it_refuses_when_sending_every_spelling_that_leads_to_loopback(
+    receiver: Receiver, host: str
+) -> None:
+    receiver.secrets.add(SECRET)
+    port = receiver.url.rsplit(":", 1)[1]
+    with pytest.raises(AddressRefused) as refused:
+        post(f"http://{host}:{port}/ok", NO_PRIVATE)
+    assert "refused address" in str(refused.value)
+    assert receiver.deliveries == []
+
+
 def test_it_refuses_a_redirect_to_a_refused_address(receiver: Receiver) -> None:
-    receiver.secrets.add("s")
+    receiver.secrets.add(SECRET)
     port = receiver.url.rsplit(":", 1)[1]
     for target in (f"http://127.0.0.2:{port}/ok", f"http://[::1]:{port}/ok", "http://10.0.0.1/"):
         with pytest.raises(AddressRefused):
@@ -105,7 +122,7 @@ def test_it_gives_up_on_a_target_that_does_not_answer_in_time() -> None:
             webhook_post(
                 url=f"http://127.0.0.1:{silent.getsockname()[1]}/",
                 body=b"{}",
-                secret="s",
+                keys=KEYS,
                 run_id="r",
                 timeout=0.5,
                 policy=ONLY_127_0_0_1,
@@ -134,7 +151,8 @@ def test_a_run_is_delivered_signed_with_its_run_id_and_the_interaction(
     wait_until(lambda: len(receiver.successes()) == 1, timeout=20)
     (delivery,) = receiver.successes()
     run = AutomationRun.objects.get(automation=automation)
-    assert delivery.signed and delivery.run_id == str(run.pk)
+    assert delivery.signed and delivery.legacy_signed and delivery.run_id == str(run.pk)
+    assert delivery.headers["webhook-id"] == str(run.pk)
     assert delivery.document["runId"] == str(run.pk)
     assert delivery.document["automation"] == {"id": str(automation.public_id), "name": "Welcome"}
     assert delivery.document["contact"]["id"] == str(contact.pk)
@@ -204,14 +222,14 @@ def test_a_target_that_always_fails_ends_the_run_failed_and_the_next_run_still_g
 def test_a_rotated_secret_signs_the_next_deliveries(alice: Persona, receiver: Receiver) -> None:
     automation = webhook_automation(alice.tenant, f"{receiver.url}/ok")
     old = automation.webhook_secret
-    new = automation_secret_rotate(automation=automation)
+    new = automation_secret_rotate(automation=automation).secret
     assert new != old
     receiver.secrets.add(new)
     body = json.dumps({"x": 1}).encode()
-    webhook_post(url=f"{receiver.url}/ok", body=body, secret=new, run_id="r", timeout=5,
-                 policy=ONLY_127_0_0_1)  # fmt: skip
+    webhook_post(url=f"{receiver.url}/ok", body=body, keys=signing_keys(automation), run_id="r",
+                 timeout=5, policy=ONLY_127_0_0_1)  # fmt: skip
     receiver.secrets.discard(new)
-    receiver.secrets.add("something else")
+    receiver.secrets.add(new_webhook_secret())
     with pytest.raises(WebhookError):
-        webhook_post(url=f"{receiver.url}/ok", body=body, secret=new, run_id="r", timeout=5,
-                     policy=ONLY_127_0_0_1)  # fmt: skip
+        webhook_post(url=f"{receiver.url}/ok", body=body, keys=signing_keys(automation),
+                     run_id="r", timeout=5, policy=ONLY_127_0_0_1)  # fmt: skip

@@ -128,6 +128,12 @@ CASES: list[Case[World]] = [
         on_nothing=by_id("automation_id", nobody),
     ),
     Case(
+        "automation-secret-rotate",
+        "POST",
+        on_a=by_id("automation_id", a_id, {}),
+        on_nothing=by_id("automation_id", nobody, {}),
+    ),
+    Case(
         "automation-run-collection",
         "GET",
         on_a=by_id("automation_id", a_id),
