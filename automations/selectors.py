@@ -5,6 +5,7 @@ import uuid
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from automations.exceptions import AutomationNotFound, AutomationRunNotFound
+from automations.filters import AutomationRunFilter
 from automations.models import Automation, AutomationRun, RunAttempt
 from interactions.public import Contact, InteractionSchema, Tenant
 
@@ -47,11 +48,16 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def automation_runs(*, tenant: Tenant, automation: Automation) -> QuerySet[AutomationRun]:
-    """An automation's runs, newest first, with their contacts and attempts."""
+def automation_runs(
+    *, tenant: Tenant, automation: Automation, filters: AutomationRunFilter | None = None
+) -> QuerySet[AutomationRun]:
+    """An automation's runs, newest first, with their contacts and attempts; only those matching
+    ``filters`` when given (raises InvalidRequest naming a refused filter parameter)."""
+    runs = AutomationRun.objects.filter(tenant=tenant, automation=automation)
+    if filters is not None:
+        runs = filters.apply(runs)
     return (
-        AutomationRun.objects.filter(tenant=tenant, automation=automation)
-        .select_related("contact")
+        runs.select_related("contact")
         .prefetch_related(
             Prefetch("attempts", queryset=RunAttempt.objects.order_by("started_at", "id"))
         )

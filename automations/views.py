@@ -1,6 +1,7 @@
 """Automation pages: the list, the editor, the run log (with retry), and the contact card panel."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -8,8 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from automations.filters import AutomationRunFilter
 from automations.forms import AutomationForm
-from automations.models import Automation
+from automations.models import Automation, AutomationRun
 from automations.selectors import (
     automation_get,
     automation_list,
@@ -28,6 +30,7 @@ from engage_site.api.exceptions import InvalidRequest
 from interactions.public import Contact, Tenant, tenant_page
 
 RUN_PAGE_SIZE = 50
+FILTER_LABELS = {"status": "status", "contactId": "contact"}
 
 
 @tenant_page("automations.view_automation")
@@ -129,12 +132,33 @@ def automation_run_list_page(
     request: HttpRequest, tenant: Tenant, automation_id: str
 ) -> HttpResponse:
     automation = automation_get(tenant=tenant, automation_id=automation_id)
-    paginator = Paginator(automation_runs(tenant=tenant, automation=automation), RUN_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    filters = AutomationRunFilter(request.GET)
+    try:
+        runs = automation_runs(tenant=tenant, automation=automation, filters=filters)
+        query = filters.query()
+        refused = []
+    except InvalidRequest as invalid:
+        runs = automation_runs(tenant=tenant, automation=automation)
+        query = {}
+        refused = [
+            f"The {FILTER_LABELS.get(problem.field, problem.field)} filter {problem.message}; "
+            "showing every run."
+            for problem in invalid.errors
+        ]
+    page = Paginator(runs, RUN_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "automations/automation_runs.html",
-        {"automation": automation, "page": page, "runs": list(page.object_list)},
+        {
+            "automation": automation,
+            "page": page,
+            "runs": list(page.object_list),
+            "status_choices": AutomationRun.Status.choices,
+            "statuses": query.get("status", "").split(","),
+            "contact_id": query.get("contactId", ""),
+            "filter_query": urlencode(query),  # carried by the pager links
+            "filter_refused": refused,
+        },
     )
 
 

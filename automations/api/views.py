@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +14,8 @@ from automations.api.serializers import (
     AutomationRunOutput,
     AutomationRunPageOutput,
 )
-from automations.models import Automation
+from automations.filters import AutomationRunFilter
+from automations.models import Automation, AutomationRun
 from automations.selectors import (
     automation_get,
     automation_list,
@@ -145,23 +147,45 @@ class AutomationDetailApi(TenantApiView):
 
 
 class AutomationRunCollectionApi(TenantApiView):
-    """An automation's runs, newest first, 50 a page, with their attempts."""
+    """An automation's runs, newest first, 50 a page, with their attempts; by status and contact."""
 
     @extend_schema(
         operation_id="automations_runs_list",
         tags=EXTENSION,
-        parameters=[OpenApiParameter("continuation", str)],
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                many=True,
+                enum=AutomationRun.Status.values,
+                style="form",
+                explode=False,
+                description="Only runs in one of these statuses, comma-separated "
+                "(`status=failed,pending`).",
+            ),
+            OpenApiParameter(
+                "contactId", OpenApiTypes.UUID, description="Only this contact's runs."
+            ),
+            OpenApiParameter(
+                "continuation",
+                str,
+                description="From the `next` link; valid only with the filters it was made for.",
+            ),
+        ],
         responses={200: AutomationRunPageOutput, **errors(400, 404)},
     )
     def get(self, request: Request, version: str, automation_id: str) -> Response:
         automation = automation_get(tenant=self.tenant, automation_id=automation_id)
-        page = KeysetPaginator(
-            automation_runs(tenant=self.tenant, automation=automation),
-            key="created_at",
-            scope=f"automation-runs:{self.tenant.pk}:{automation.pk}",
-            size=RUN_PAGE_SIZE,
-        ).page(request.query_params.get("continuation"))
-        links = keyset_links(request=request, page=page)
+        filters = AutomationRunFilter(request.query_params)
+        runs = automation_runs(tenant=self.tenant, automation=automation, filters=filters)
+        # The token is bound to the filters too: it can't continue a differently filtered listing.
+        scope = f"automation-runs:{self.tenant.pk}:{automation.pk}"
+        if filtered := filters.query_string():
+            scope = f"{scope}:{filtered}"
+        page = KeysetPaginator(runs, key="created_at", scope=scope, size=RUN_PAGE_SIZE).page(
+            request.query_params.get("continuation")
+        )
+        links = keyset_links(request=request, page=page, query=filters.query())
         return Response({"links": links, "items": AutomationRunOutput(page.items, many=True).data})
 
 
