@@ -1,7 +1,7 @@
 """The base class of every tenant API view: the API key names the tenant the view works for."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rest_framework.request import Request
@@ -42,7 +42,12 @@ class TenantApiView(JsonApiView):
         api_key_mark_used(api_key=self.api_key)
 
     def idempotent_write(
-        self, document: Any, *, write: Callable[[], Any], status: int = 200
+        self,
+        document: Any,
+        *,
+        write: Callable[[], Any],
+        status: int = 200,
+        present: Callable[[Any], tuple[Any, Mapping[str, str]]] | None = None,
     ) -> Response:
         """Answer a POST by running ``write`` (which returns the response body) at most once per
         Idempotency-Key, in one transaction with the stored response.
@@ -50,6 +55,10 @@ class TenantApiView(JsonApiView):
         ``document`` is the parsed request body: with the method and the route it is what a
         retry must repeat to get the stored response back. Without the header ``write`` just runs
         in a transaction. See :func:`interactions.services.idempotency.idempotent_write`.
+
+        ``present``, when given, turns what ``write`` returned (and the record stored) into the
+        response's body and headers. It runs for the first answer and for every replay alike, so
+        a replay carries the headers the first answer had.
         """
         key = self._idempotency_key()
         fingerprint = ""
@@ -60,7 +69,10 @@ class TenantApiView(JsonApiView):
         response = idempotent_write(
             tenant=self.tenant, key=key, fingerprint=fingerprint, write=write, status=status
         )
-        return Response(response.body, status=response.status)
+        if present is None:
+            return Response(response.body, status=response.status)
+        body, headers = present(response.body)
+        return Response(body, status=response.status, headers=dict(headers))
 
     def _route(self) -> str:
         """The route's name and the ids in its path, the same under /api/v2/ and /api/v3/."""

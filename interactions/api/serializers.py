@@ -91,9 +91,20 @@ class InteractionSelfOutput(serializers.Serializer):
 
 
 class InteractionCreatedOutput(serializers.Serializer):
+    """Engage's InteractionCreateResponse: ``id`` and ``self``, and ``droppedProperties`` only when
+    the request asked for it, because clients generated from Engage's Swagger file refuse any key
+    that file does not name. Without the key in the data the optional field is left out."""
+
     id = serializers.UUIDField()
     self = InteractionSelfOutput()
-    droppedProperties = FieldErrorOutput(many=True)
+    droppedProperties = FieldErrorOutput(
+        many=True,
+        required=False,
+        help_text=(
+            "Only with ?include=droppedProperties: the payload properties that were dropped and "
+            "why (the Engage-Dropped-Properties header names them on every response)."
+        ),
+    )
 
 
 class InteractionOutput(serializers.Serializer):

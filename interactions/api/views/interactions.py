@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from engage_site.api.pagination import KeysetPaginator, keyset_links
 from engage_site.api.params import parse_uuid, required_query
+from interactions.api import dropped_properties
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
@@ -33,7 +34,9 @@ from interactions.services.interactions import interaction_delete, interaction_r
 PAGE_SIZE = 50
 
 
-def _interaction_created_body(request: Request, version: str, interaction: Interaction) -> Any:
+def _interaction_created_result(request: Request, version: str, interaction: Interaction) -> Any:
+    """What the idempotency record keeps of an accepted interaction: the response body with the
+    full ``droppedProperties``, from which every answer (the first and each replay) is presented."""
     href = absolute_url(request, version, "interaction-detail", interaction_id=interaction.pk)
     return InteractionCreatedOutput(
         {
@@ -99,21 +102,57 @@ class InteractionCollectionApi(TenantApiView):
 
     @extend_schema(
         operation_id="interactions_create",
+        description=(
+            "Properties that don't match the schema are dropped from the stored payload (kept in "
+            "the raw copy) and the interaction is still accepted. The body has exactly Engage's "
+            "keys; the Engage-Dropped-Properties header names what was dropped, and "
+            "?include=droppedProperties adds the full list to the body."
+        ),
         request=InteractionCreateInput,
         responses={200: InteractionCreatedOutput, **errors(*BODY_ERRORS, 404)},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER),
+            OpenApiParameter(
+                "include",
+                str,
+                enum=[dropped_properties.INCLUDE],
+                description=(
+                    "droppedProperties: also list the dropped properties, with a code and a "
+                    "message each, in the body (an extension: Engage's body has no such key)."
+                ),
+            ),
+            OpenApiParameter(
+                dropped_properties.HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=(
+                    "The dotted fields of the dropped properties, comma-separated "
+                    "(payload.created, payload.price); absent when nothing was dropped. Names "
+                    "holding a comma, a space, '%' or non-ASCII characters are percent-encoded "
+                    "(UTF-8); a list longer than 2048 characters is cut after a whole field and "
+                    "ends in '...'."
+                ),
+            ),
+        ],
     )
     def post(self, request: Request, version: str) -> Response:
         document = self.json_body()
+        include_dropped = dropped_properties.include_dropped_properties(request)
         received_at = timezone.now()
 
         def receive() -> Any:
             interaction = interaction_receive(
                 tenant=self.tenant, document=document, body=request.body, received_at=received_at
             )
-            return _interaction_created_body(request, version, interaction)
+            return _interaction_created_result(request, version, interaction)
 
-        return self.idempotent_write(document, write=receive)
+        def present(result: Any) -> tuple[Any, dict[str, str]]:
+            return dropped_properties.interaction_created_presented(
+                result, include_dropped=include_dropped
+            )
+
+        return self.idempotent_write(document, write=receive, present=present)
 
     @extend_schema(
         operation_id="interactions_delete_by_query",

@@ -78,8 +78,9 @@ def test_with_a_valid_created_date_the_mismatching_property_is_dropped_but_kept_
         "contactId": str(contact.pk),
         "createdDate": "2023-05-23T11:13:42.074Z",
     }
-    response = alice.post("interactions", document)
+    response = alice.post("interactions?include=droppedProperties", document)
     assert response.status_code == 200
+    assert response["Engage-Dropped-Properties"] == "payload.created"
     body = response.json()
     interaction_id = body["id"]
     assert body == {
