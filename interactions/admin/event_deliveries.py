@@ -68,22 +68,19 @@ class EventDeliveryAdmin(TenantScopedAdmin):
     )
     def replay(self, request: HttpRequest, queryset: QuerySet[EventDelivery]) -> None:
         tenant = acting_tenant(request)
+        queued = 0
         for delivery in queryset.order_by("event_id"):
             try:
-                replayed = event_delivery_replay(tenant=tenant, delivery=delivery)
+                event_delivery_replay(tenant=tenant, delivery=delivery)
             except ApiError as refused:
                 self.message_user(
                     request, f"Event {delivery.event_id}: {refused.message}", messages.WARNING
                 )
-                continue
-            if replayed.status == EventDelivery.Status.DELIVERED:
-                self.message_user(
-                    request, f"Event {delivery.event_id} was delivered to {delivery.subscriber}."
-                )
             else:
-                self.message_user(
-                    request,
-                    f"Event {delivery.event_id} failed again ({replayed.status}, "
-                    f"{replayed.attempts} attempts): {replayed.last_error}",
-                    messages.ERROR,
-                )
+                queued += 1
+        if queued:
+            self.message_user(
+                request,
+                f"{queued} event(s) will be handed to their subscriber again in a moment; "
+                "a failure shows here again with its error.",
+            )

@@ -279,12 +279,13 @@ def _advance(
 
 @transaction.atomic
 def event_delivery_replay(*, tenant: Tenant, delivery: EventDelivery) -> EventDelivery:
-    """Hand a failed or parked event to its subscriber again, now (once its cause is fixed);
-    returns the delivery as it stands after the attempt (``delivered``, or failed once more).
+    """Hand a failed or parked event to its subscriber again (once its cause is fixed): it is
+    due at once, and a dispatch is asked for after the commit. Returns the delivery, ``retrying``.
 
-    A retrying event is tried at once with the events of its contact waiting behind it; a parked
-    one alone (the contact's later events already went on). An event waiting behind another
-    can't be replayed on its own: that would break its contact's order.
+    The subscriber runs in the background as always, never in the caller's request. A parked
+    event gets one more attempt (parked again, with the new error, if it fails); a retrying one
+    is just tried now. An event waiting behind another can't be replayed on its own: that would
+    break its contact's order.
     """
     locked = EventDelivery.objects.select_for_update().filter(tenant=tenant, pk=delivery.pk).first()
     if locked is None or locked.status == Status.DELIVERED:
@@ -293,24 +294,24 @@ def event_delivery_replay(*, tenant: Tenant, delivery: EventDelivery) -> EventDe
         raise EventDeliveryNotReplayable(
             "This event waits behind an earlier event of the same contact; replay that one."
         )
-    name = locked.subscriber
-    subscriber = {subscriber_name(hook): hook for hook in event_subscribers()}.get(name)
-    if subscriber is None:
-        raise EventDeliveryNotReplayable(f"The subscriber {name} is no longer registered.")
+    if locked.subscriber not in {subscriber_name(hook) for hook in event_subscribers()}:
+        raise EventDeliveryNotReplayable(
+            f"The subscriber {locked.subscriber} is no longer registered."
+        )
     now = timezone.now()
-    if locked.status == Status.RETRYING:
-        _advance(subscriber, _queue(name, locked.contact_id), now=now)
-        locked.refresh_from_db()
-        return locked
-    error = _attempt(subscriber, [locked.as_event()])
-    if error is None:
+    if locked.status == Status.PARKED:
         logger.info(
             "Event %s of tenant %s replayed to subscriber %s",
             locked.event_id,
             locked.tenant_id,
-            name,
+            locked.subscriber,
         )
-        _delivered(locked, now=now)
-    else:
-        _failure_record(locked, error, now=now)
+    locked.status = Status.RETRYING
+    locked.next_attempt_at = now
+    locked.updated_at = now
+    locked.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    # Imported here: events imports this module.
+    from interactions.services.events import interaction_events_dispatch_soon
+
+    transaction.on_commit(interaction_events_dispatch_soon, robust=True)
     return locked

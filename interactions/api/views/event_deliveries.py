@@ -81,9 +81,10 @@ class EventDeliveryFailedReplayApi(TenantApiView):
         tags=EXTENSION,
         request=None,
         responses={200: EventDeliveryOutput, **errors(400, 404, 409)},
-        description="Hands the event to the subscriber that raised on it, now; answers the "
-        "delivery as it stands after the attempt (`delivered`, or failed once more with its new "
-        "error). 409 for an event delivered already or waiting behind an earlier one.",
+        description="Hands the event to the subscriber that raised on it again, in the "
+        "background, at once: answers the delivery, `retrying` and due now. It becomes "
+        "`delivered`, or, if it fails again, shows its new error (a parked event is parked "
+        "again). 409 for an event delivered already or waiting behind an earlier one.",
     )
     def post(self, request: Request, version: str, delivery_id: str) -> Response:
         delivery = event_delivery_get(
