@@ -258,6 +258,11 @@ IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 60, minimum=1)
 # Schemas with more interactions than this are purged by a background task after deletion.
 SCHEMA_DELETE_INLINE_LIMIT = env_int("SCHEMA_DELETE_INLINE_LIMIT", 1000, minimum=0)
+# A subscriber that raises on an interaction event gets it again after EVENT_RETRY_BASE_SECONDS,
+# doubling each time (up to an hour); after EVENT_MAX_ATTEMPTS failures the event is parked for the
+# tenant's admins to replay. Segments whose refresh fails are retried on the same back-off.
+EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 5, minimum=1)
+EVENT_RETRY_BASE_SECONDS = env_float("EVENT_RETRY_BASE_SECONDS", 30.0, minimum=0.1)
 
 # Admin forms are bigger than API bodies; the API checks its own limit before reading the body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES)

@@ -73,3 +73,15 @@ class IdempotencyKeyInFlight(ApiError):
     status_code = 409
     error_code = "IdempotencyKeyInFlight"
     default_message = "A request with this Idempotency-Key is still being processed; retry later."
+
+
+class EventDeliveryNotFound(ApiError):
+    status_code = 404
+    error_code = "EventDeliveryNotFound"
+    default_message = "No failed event delivery has this id."
+
+
+class EventDeliveryNotReplayable(ApiError):
+    status_code = 409
+    error_code = "EventDeliveryNotReplayable"
+    default_message = "This event delivery can't be replayed now."

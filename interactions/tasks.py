@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from interactions.services import raw_storage
+from interactions.services.event_deliveries import event_deliveries_retry
 from interactions.services.events import (
     interaction_events_dispatch,
     interaction_events_dispatch_started,
@@ -17,11 +18,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def interaction_events_dispatch_task() -> int:
-    """Hand pending events over until none are left (a burst becomes a few large batches)."""
+    """Hand pending events over until none are left (a burst becomes a few large batches), then
+    retry the deliveries that failed and are due."""
     interaction_events_dispatch_started()
     total = 0
     while handed := interaction_events_dispatch():
         total += handed
+    event_deliveries_retry()
     return total
 
 

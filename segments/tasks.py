@@ -7,18 +7,20 @@ from celery import shared_task
 
 from segments.models import Segment
 from segments.services.membership import (
-    segment_refresh,
+    segment_refresh_safely,
     segments_claim_due,
     segments_update_for_contacts,
 )
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def segment_refresh_task(tenant_id: int, segment_id: str) -> int:
+@shared_task
+def segment_refresh_task(tenant_id: int, segment_id: str) -> int | None:
+    """A failed refresh is recorded on the segment and retried by the periodic job, with
+    back-off (``next_refresh_at``); None then."""
     segment = Segment.objects.filter(tenant_id=tenant_id, pk=uuid.UUID(segment_id)).first()
     if segment is None:
         return 0
-    return segment_refresh(segment=segment)
+    return segment_refresh_safely(segment=segment)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

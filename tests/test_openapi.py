@@ -128,6 +128,8 @@ def test_routes_beyond_the_original_are_tagged_extension(
         f"/api/{version}/ping",
         f"/api/{version}/contacts/{{contact_id}}/tags",
         f"/api/{version}/contacts/{{contact_id}}/tags/{{name}}",
+        f"/api/{version}/events/failed",
+        f"/api/{version}/events/failed/{{delivery_id}}/replay",
     }
     app_prefixes = (f"/api/{version}/segments", f"/api/{version}/automations")
     for path, operations in document["paths"].items():

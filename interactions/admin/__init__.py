@@ -1,3 +1,9 @@
 """The admin, one module per concept. Every list and form is scoped to the acting tenant."""
 
-from interactions.admin import contacts, interactions, schemas, tenants  # noqa: F401
+from interactions.admin import (  # noqa: F401
+    contacts,
+    event_deliveries,
+    interactions,
+    schemas,
+    tenants,
+)

@@ -189,3 +189,34 @@ class TagInput(serializers.Serializer):
 
 class PingOutput(serializers.Serializer):
     tenant = serializers.CharField()
+
+
+class FailedEventOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="event_id", help_text="The event's sequence number.")
+    kind = serializers.ChoiceField(choices=["received", "deleted"])
+    # Declared fields leave the class attributes (DRF's metaclass): no clash with Field.source.
+    source = serializers.ChoiceField(choices=["api", "import", "replay"])  # type: ignore[assignment]
+    interactionId = serializers.UUIDField(source="interaction_id")
+    contactId = serializers.UUIDField(source="contact_id")
+    created = serializers.DateTimeField(source="event_created_at")
+
+
+class EventDeliveryOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    subscriber = serializers.CharField(help_text="The subscriber that raised on the event.")
+    status = serializers.ChoiceField(
+        choices=["retrying", "waiting", "parked", "delivered"],
+        help_text="retrying: tried again at nextAttempt; waiting: behind a failed event of the "
+        "same contact; parked: no more tries until a replay; delivered: taken at last.",
+    )
+    attempts = serializers.IntegerField()
+    nextAttempt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)
+    lastError = serializers.CharField(source="last_error")
+    event = FailedEventOutput(source="*")
+    created = serializers.DateTimeField(source="created_at")
+    modified = serializers.DateTimeField(source="updated_at")
+
+
+class EventDeliveryPageOutput(serializers.Serializer):
+    links = LinkOutput(many=True)
+    items = EventDeliveryOutput(many=True)

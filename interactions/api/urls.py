@@ -8,6 +8,10 @@ from interactions.api.views.contacts import (
     ContactDetailApi,
     ContactIdLookupApi,
 )
+from interactions.api.views.event_deliveries import (
+    EventDeliveryFailedCollectionApi,
+    EventDeliveryFailedReplayApi,
+)
 from interactions.api.views.interactions import (
     InteractionCollectionApi,
     InteractionDetailApi,
@@ -48,6 +52,16 @@ urlpatterns = [
         "refusedinteractions/<str:refused_id>",
         RefusedInteractionDetailApi.as_view(),
         name="refusedinteraction-detail",
+    ),
+    path(
+        "events/failed",
+        EventDeliveryFailedCollectionApi.as_view(),
+        name="event-failed-collection",
+    ),
+    path(
+        "events/failed/<str:delivery_id>/replay",
+        EventDeliveryFailedReplayApi.as_view(),
+        name="event-failed-replay",
     ),
     path("contacts", ContactCollectionApi.as_view(), name="contact-collection"),
     path("contacts/count", ContactCountApi.as_view(), name="contact-count"),

@@ -1,5 +1,5 @@
 from interactions.models.contacts import Contact
-from interactions.models.events import InteractionEvent
+from interactions.models.events import EventDelivery, InteractionEvent
 from interactions.models.idempotency import IdempotencyRecord
 from interactions.models.interactions import Interaction, RefusedInteraction
 from interactions.models.raw_copies import BlobDeletion, PendingRawCopy
@@ -13,6 +13,7 @@ __all__ = [
     "BlobDeletion",
     "Contact",
     "ContactTag",
+    "EventDelivery",
     "IdempotencyRecord",
     "Interaction",
     "InteractionEvent",

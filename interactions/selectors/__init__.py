@@ -13,6 +13,7 @@ from interactions.selectors.contacts import (
     contact_ids_matching,
     contact_search,
 )
+from interactions.selectors.event_deliveries import event_deliveries_failed, event_delivery_get
 from interactions.selectors.interactions import (
     interaction_get,
     interaction_list,
@@ -29,6 +30,8 @@ __all__ = [
     "contact_get",
     "contact_ids_matching",
     "contact_search",
+    "event_deliveries_failed",
+    "event_delivery_get",
     "interaction_get",
     "interaction_list",
     "interaction_schema_get",

@@ -2,7 +2,9 @@
 
 ``interaction_event_record`` is called inside the transaction that stores or deletes an
 interaction. ``interaction_events_dispatch`` (a Celery task after each commit, and a periodic
-sweep) hands undispatched events to the subscribers registered in ``interactions.extensions``.
+sweep) hands undispatched events to the subscribers registered in ``interactions.extensions``;
+an event a subscriber raises on is retried and, in the end, parked on its own
+(``interactions.services.event_deliveries``).
 """
 
 import logging
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from interactions.extensions import event_subscribers
 from interactions.models import Interaction, InteractionEvent
+from interactions.services.event_deliveries import events_hand_over
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +80,10 @@ def interaction_events_dispatch(*, limit: int = 500) -> int:
     """Hand up to ``limit`` undispatched events to every subscriber; returns how many.
 
     The batch is claimed with SKIP LOCKED (where the database has it), handed to each subscriber
-    inside the same transaction, and marked dispatched with it: a subscriber's failure rolls the
-    batch back for a later try, and two dispatchers never hand over the same event at once.
+    inside the same transaction, and marked dispatched with it, so two dispatchers never hand over
+    the same event at once. A subscriber raising on some events neither rolls the batch back nor
+    holds up the other subscribers: each subscriber's share is handed over in savepoints, and the
+    events it raised on are kept for retries with their error (``event_deliveries``).
     """
     with transaction.atomic():
         batch: Sequence[InteractionEvent] = list(
@@ -89,7 +94,7 @@ def interaction_events_dispatch(*, limit: int = 500) -> int:
         if not batch:
             return 0
         for subscriber in event_subscribers():
-            subscriber(batch)
+            events_hand_over(subscriber=subscriber, events=batch)
         InteractionEvent.objects.filter(pk__in=[event.pk for event in batch]).update(
             dispatched_at=timezone.now()
         )

@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "interactionschema": ("view", "add", "delete"),
             "interaction": ("view", "delete"),
             "refusedinteraction": ("view", "change", "delete"),
+            "eventdelivery": ("view", "change"),  # change: replay
             "tag": ("view", "add", "change", "delete"),
             "contacttag": ("view", "add", "change", "delete"),
         },

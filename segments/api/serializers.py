@@ -1,6 +1,7 @@
 """Wire shapes of the segments API (camelCase), one class per role so OpenAPI names don't clash."""
 
 import json
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -57,6 +58,27 @@ class SegmentDraftCountInput(serializers.Serializer):
     rule = RuleField()
 
 
+class SegmentRefreshFailureOutput(serializers.Serializer):
+    reason = serializers.CharField(source="refresh_error")
+    failedAt = serializers.DateTimeField(source="refresh_failed_at")
+    failures = serializers.IntegerField(
+        source="refresh_failures", help_text="Failed refreshes in a row."
+    )
+    nextAttempt = serializers.DateTimeField(
+        source="next_refresh_at", help_text="When the refresh is tried again (with back-off)."
+    )
+
+
+@extend_schema_field(SegmentRefreshFailureOutput(allow_null=True))
+class RefreshFailureField(serializers.Field):
+    """The last refresh's failure, or null when it went through."""
+
+    def to_representation(self, segment: Any) -> Any:
+        if not segment.refresh_failed:
+            return None
+        return SegmentRefreshFailureOutput(segment).data
+
+
 class SegmentOutput(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -67,6 +89,7 @@ class SegmentOutput(serializers.Serializer):
     refreshMinutes = serializers.IntegerField(source="refresh_minutes")
     memberCount = serializers.IntegerField(source="member_count")
     lastRefreshed = serializers.DateTimeField(source="last_refreshed_at", allow_null=True)
+    refreshFailure = RefreshFailureField(source="*", read_only=True)
     created = serializers.DateTimeField(source="created_at")
     modified = serializers.DateTimeField(source="updated_at")
 

@@ -36,6 +36,11 @@ class Segment(models.Model):
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     refreshed_rule_version = models.PositiveIntegerField(default=0)
     member_count = models.PositiveIntegerField(default=0)
+    # The last refresh (or incremental update) raised: why, since when, and how many times in a
+    # row. Cleared by the next refresh that goes through; retried with back-off meanwhile.
+    refresh_error = models.CharField(max_length=500, blank=True)
+    refresh_failed_at = models.DateTimeField(null=True, blank=True)
+    refresh_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -59,6 +64,10 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def refresh_failed(self) -> bool:
+        return self.refresh_failures > 0
 
     def rule_document(self) -> dict[str, Any]:
         document: dict[str, Any] = self.rule

@@ -1,5 +1,6 @@
 """Writes of a segment's materialised membership: the full refresh, the update for some
-contacts, and the claim of the periodic refreshes that are due.
+contacts, and the claim of the periodic refreshes that are due. A segment whose refresh raises is
+marked failed with the reason and retried with back-off; the other segments go on.
 
 Every write of a segment's membership (``segment_refresh``, ``segment_contacts_update``) starts
 with ``UPDATE segment SET version = version + 1``: that statement locks the segment's row (on
@@ -9,11 +10,13 @@ as what the previous writer saw. Overlapping refreshes therefore queue instead o
 the last to commit is never older than the one before it.
 """
 
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +25,8 @@ from segments.models import Segment, SegmentMembership
 from segments.rules.checks import rule_problems
 from segments.selectors import rule_member_ids, segment_catalog
 from segments.services.segments import segment_deactivate
+
+logger = logging.getLogger(__name__)
 
 
 def _lock(segment: Segment) -> Segment | None:
@@ -79,8 +84,53 @@ def segment_refresh(*, segment: Segment, now: datetime | None = None) -> int:
         last_refreshed_at=now,
         refreshed_rule_version=locked.rule_version,
         next_refresh_at=now + timedelta(minutes=locked.refresh_minutes),
+        refresh_error="",
+        refresh_failed_at=None,
+        refresh_failures=0,
     )
     return count
+
+
+def segment_refresh_safely(*, segment: Segment, now: datetime | None = None) -> int | None:
+    """``segment_refresh``, or, when it raises, the failure recorded on the segment (which is
+    then retried with back-off) and None: a segment that can't be refreshed never stops others."""
+    try:
+        return segment_refresh(segment=segment, now=now)
+    except Exception as error:
+        segment_refresh_failed(segment=segment, error=error, now=now)
+        return None
+
+
+def segment_refresh_failed(
+    *, segment: Segment, error: Exception, now: datetime | None = None
+) -> None:
+    """Mark the segment's refresh failed with its reason, and bring its next full refresh forward
+    to the back-off: ``EVENT_RETRY_BASE_SECONDS``, doubling with each failure in a row, never later
+    than its usual interval. The failure is cleared by the next refresh that goes through."""
+    now = now or timezone.now()
+    fresh = Segment.objects.filter(pk=segment.pk).values_list("refresh_failures", flat=True)
+    failures = next(iter(fresh), segment.refresh_failures) + 1
+    delay = min(
+        settings.EVENT_RETRY_BASE_SECONDS * 2 ** min(failures - 1, 20),
+        segment.refresh_minutes * 60,
+    )
+    reason = f"{type(error).__name__}: {error}"
+    reason = reason if len(reason) <= 500 else reason[:499] + "…"
+    logger.warning(
+        "Segment %s of tenant %s failed to refresh (%s in a row, next try in %.0f s): %s",
+        segment.pk,
+        segment.tenant_id,
+        failures,
+        delay,
+        reason,
+        exc_info=error,
+    )
+    Segment.objects.filter(pk=segment.pk).update(
+        refresh_error=reason,
+        refresh_failed_at=now,
+        refresh_failures=failures,
+        next_refresh_at=now + timedelta(seconds=delay),
+    )
 
 
 def _db_uuid(value: uuid.UUID) -> Any:
@@ -128,11 +178,16 @@ def segment_contacts_update(
 
 def segments_update_for_contacts(*, tenant_id: int, contact_ids: Iterable[uuid.UUID]) -> int:
     """Bring every active segment of the tenant up to date for these contacts; returns how many
-    memberships changed. Each segment in its own transaction."""
+    memberships changed. Each segment in its own transaction: one that raises is marked failed
+    (its full refresh, retried with back-off, catches up on these contacts) and the others go on."""
     ids = sorted(set(contact_ids))
     changed = 0
     for segment in Segment.objects.filter(tenant_id=tenant_id, is_active=True).order_by("pk"):
-        entered, exited = segment_contacts_update(segment=segment, contact_ids=ids)
+        try:
+            entered, exited = segment_contacts_update(segment=segment, contact_ids=ids)
+        except Exception as error:
+            segment_refresh_failed(segment=segment, error=error)
+            continue
         changed += entered + exited
     return changed
 

@@ -88,15 +88,27 @@ def test_deleting_writes_a_deleted_event(alice: Persona, contact: Any, recorder:
     assert recorder.seen == [("received", str(interaction.pk)), ("deleted", str(interaction.pk))]
 
 
-def test_a_failing_subscriber_gets_the_batch_again(
-    alice: Persona, contact: Any, recorder: Recorder
+def test_a_failing_subscriber_gets_the_event_again(
+    alice: Persona, contact: Any, recorder: Recorder, settings: Any
 ) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from interactions.models import EventDelivery
+    from interactions.services.event_deliveries import event_deliveries_retry
+
+    settings.EVENT_RETRY_BASE_SECONDS = 30
     interaction = make_interaction(contact, make_schema(alice.tenant))
     recorder.fail_next = True
-    with pytest.raises(RuntimeError):
-        interaction_events_dispatch()
-    assert InteractionEvent.objects.get().dispatched_at is None
+    # The failure no longer rolls the batch back: the event is kept for this subscriber alone.
     assert interaction_events_dispatch() == 1
+    assert InteractionEvent.objects.get().dispatched_at is not None
+    assert recorder.seen == []
+    assert EventDelivery.objects.get().status == "retrying"
+    with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
+        assert event_deliveries_retry().delivered == 1
     assert recorder.seen == [("received", str(interaction.pk))]
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from interactions.models import Contact, Interaction, InteractionSchema
+from interactions.models import Contact, EventDelivery, Interaction, InteractionSchema
 from interactions.services.tags import contact_tag_add
 from tests.conftest import Persona
 from tests.factories import REVIEW_JSON_SCHEMA, ContactFactory, make_interaction, make_schema
@@ -42,6 +42,7 @@ class World(TwoTenants):
     a_schema: InteractionSchema
     a_interaction: Interaction
     a_refused_id: str
+    a_delivery_id: str
     b_contact: Contact
     b_schema: InteractionSchema
 
@@ -76,6 +77,10 @@ def a_interaction(world: World) -> str:
 
 def a_refused(world: World) -> str:
     return world.a_refused_id
+
+
+def a_delivery(world: World) -> str:
+    return world.a_delivery_id
 
 
 def unknown_schema(_world: World) -> str:
@@ -290,6 +295,33 @@ CASES: list[Case[World]] = [
         on_a=by_id("contact_id", a_contact, name="vip"),
         on_nothing=by_id("contact_id", fresh_uuid, name="vip"),
     ),
+    # --- Failed event deliveries ---
+    Case(
+        "event-failed-collection",
+        "GET",
+        variant="lists only B's failed deliveries",
+        on_a=plain(),
+        expected=lambda w: (
+            200,
+            {
+                "links": [
+                    {
+                        "rel": "self",
+                        "method": "GET",
+                        "href": "http://testserver/api/v2/events/failed",
+                    }
+                ],
+                "items": [],
+            },
+        ),
+    ),
+    Case(
+        "event-failed-replay",
+        "POST",
+        variant="A's parked delivery",
+        on_a=by_id("delivery_id", a_delivery, body={}),
+        on_nothing=by_id("delivery_id", fresh_uuid, body={}),
+    ),
     # --- The admin site, as B's admin ---
     *(
         Case(
@@ -301,10 +333,32 @@ CASES: list[Case[World]] = [
             actor=ADMIN,
             namespace=ADMIN_NAMESPACE,
         )
-        for model, target in [("contact", a_contact), ("interaction", a_interaction)]
+        for model, target in [
+            ("contact", a_contact),
+            ("interaction", a_interaction),
+            ("eventdelivery", a_delivery),
+        ]
         for view in ("change", "delete", "history")
     ),
 ]
+
+
+def parked_delivery(interaction: Interaction) -> EventDelivery:
+    """A's event, parked after a subscriber raised on it."""
+    return EventDelivery.objects.create(
+        tenant=interaction.tenant,
+        subscriber="somewhere.subscriber",
+        status=EventDelivery.Status.PARKED,
+        attempts=5,
+        last_error="OverflowError: int too large to convert",
+        event_id=1,
+        kind="received",
+        source="api",
+        interaction_id=interaction.pk,
+        contact_id=interaction.contact_id,
+        schema_pk=interaction.schema_id,
+        event_created_at=interaction.received_at,
+    )
 
 
 @pytest.fixture
@@ -322,13 +376,15 @@ def world(alice: Persona, bob: Persona) -> World:
     b_contact = ContactFactory(
         tenant=bob.tenant, email="ben@bob.example", mobile_phone="+46700000002", external_id="ben"
     )
+    a_interaction = make_interaction(a_contact, a_schema)
     return World(
         alice=alice,
         bob=bob,
         a_contact=a_contact,
         a_schema=a_schema,
-        a_interaction=make_interaction(a_contact, a_schema),
+        a_interaction=a_interaction,
         a_refused_id=refused.json()["refusedId"],
+        a_delivery_id=str(parked_delivery(a_interaction).pk),
         b_contact=b_contact,
         b_schema=make_schema(bob.tenant, schema_id="b-schema", display_name="Bob's reviews"),
     )
@@ -345,6 +401,7 @@ def what_a_sees(world: World) -> list[tuple[int, Any]]:
         f"interactions/{world.a_interaction.pk}",
         query("interactions", contactId=str(world.a_contact.pk), schemaId="a-schema"),
         f"refusedinteractions/{world.a_refused_id}",
+        "events/failed",
     ]
     seen = [(r.status_code, r.json()) for r in (a.get(path) for path in paths)]
     raw = a.get(f"interactions/{world.a_interaction.pk}/raw")

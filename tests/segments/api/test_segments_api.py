@@ -65,6 +65,7 @@ def test_a_segment_is_created_read_listed_updated_and_deleted(
         "refreshMinutes": 60,
         "memberCount": 0,
         "lastRefreshed": None,
+        "refreshFailure": None,
         "created": "2026-06-15T12:00:00Z",
         "modified": "2026-06-15T12:00:00Z",
     }

@@ -62,6 +62,7 @@ def b_view(world: World) -> dict[str, Any]:
         "lastRefreshed": segment.last_refreshed_at.isoformat().replace("+00:00", "Z")
         if segment.last_refreshed_at
         else None,
+        "refreshFailure": None,
         "created": "<generated>",
         "modified": "<generated>",
     }
