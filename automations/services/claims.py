@@ -180,7 +180,8 @@ def runs_start(run_ids: Sequence[str]) -> None:
     """
     from celery import current_task
 
-    in_worker = current_task is not None and not current_task.request.is_eager
+    # current_task is a proxy, never None itself: it is falsy outside a task.
+    in_worker = bool(current_task) and not current_task.request.is_eager
     if not in_worker or len(run_ids) > INLINE_RUNS:
         runs_enqueue(run_ids)
         return

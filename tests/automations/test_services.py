@@ -410,3 +410,18 @@ def test_retention_purges_old_attempt_logs_but_keeps_the_claims(
     assert len(runs(once)) == 1 and runs(every) == []
     receive(contact, purchase)
     assert len(runs(once)) == 1
+
+
+def test_claimed_runs_start_when_events_are_handed_over_outside_a_task(
+    alice: Persona,
+    contact: Contact,
+    purchase: InteractionSchema,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The dispatcher may run in a plain process (a replay, a management command): the runs it
+    claims are queued there instead of run inline."""
+    automation = webhook_automation(alice.tenant, NOWHERE)
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(contact, purchase)
+    [run] = runs(automation, contact)
+    assert RunAttempt.objects.filter(run=run).count() >= 1
