@@ -34,7 +34,7 @@ from segments.selectors import (
     segment_member_paginator,
     segment_member_rows,
 )
-from segments.services.membership import segment_refresh
+from segments.services.membership import segment_refresh_safely
 from segments.services.segments import segment_create, segment_delete, segment_update
 
 MEMBER_PAGE_SIZE = 50
@@ -141,8 +141,14 @@ def segment_refresh_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
     segment = segment_get(tenant=tenant, segment_id=segment_id)
-    count = segment_refresh(segment=segment)
-    messages.success(request, f"Refreshed: {count} member{'s' if count != 1 else ''}.")
+    count = segment_refresh_safely(segment=segment)
+    if count is None:
+        segment.refresh_from_db(fields=["refresh_error"])
+        messages.error(
+            request, f"The refresh failed and will be tried again: {segment.refresh_error}"
+        )
+    else:
+        messages.success(request, f"Refreshed: {count} member{'s' if count != 1 else ''}.")
     return redirect("segment-members", segment_id=segment.pk)
 
 

@@ -148,3 +148,18 @@ def test_an_incremental_update_that_fails_marks_its_segment_and_the_others_are_u
     assert bad.refresh_failures == 1
     # Its full refresh, which catches up on the newcomer, comes after the back-off.
     assert bad.next_refresh_at == frozen + timedelta(seconds=30)
+
+
+def test_refresh_now_on_a_failing_segment_records_the_failure_and_says_why(
+    alice: Persona, two_segments: tuple[Segment, Segment], broken: dict[str, bool]
+) -> None:
+    bad, _ = two_segments
+    client = staff_client(alice.tenant, username="mia")
+    response = client.post(reverse("segment-refresh", args=[bad.pk]), follow=True)
+    assert response.status_code == 200
+    assert (
+        "The refresh failed and will be tried again: OverflowError: Python int too large to "
+        "convert to SQLite INTEGER"
+    ) in response.content.decode()
+    bad.refresh_from_db()
+    assert bad.refresh_failures == 1
