@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interactions.extensions import contact_erasure_hooks
-from interactions.models import Contact, Interaction, RefusedInteraction, Tenant
+from interactions.models import Contact, EventDelivery, Interaction, RefusedInteraction, Tenant
 from interactions.services import raw_storage
 
 
@@ -70,5 +70,7 @@ def contact_erase(*, tenant: Tenant, contact: Contact) -> None:
     for hook in contact_erasure_hooks():
         hook(tenant=tenant, contact=contact)
     refused.delete()
+    # Failed deliveries keep a copy of the event and an error text that may quote its values.
+    EventDelivery.objects.filter(tenant=tenant, contact_id=contact.pk).delete()
     Interaction.objects.filter(tenant=tenant, contact=contact).delete()
     contact.delete()

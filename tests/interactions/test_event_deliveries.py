@@ -316,3 +316,11 @@ def test_delivered_rows_are_kept_a_day(picky: Picky, world: dict[str, Any]) -> N
     with later(2 * 86400):
         event_deliveries_retry()
     assert not EventDelivery.objects.exists()
+
+
+def test_erasing_a_contact_erases_its_failed_deliveries(
+    picky: Picky, world: dict[str, Any], alice: Persona
+) -> None:
+    delivery = parked_delivery(picky, world["ann"], world["a_schema"])
+    assert alice.delete(f"contacts/{world['ann'].pk}").status_code == 204
+    assert not EventDelivery.objects.filter(pk=delivery.pk).exists()
