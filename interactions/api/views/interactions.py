@@ -14,6 +14,7 @@ from engage_site.api.params import parse_uuid, required_query
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
+    SCHEMA_ID_PATTERN,
     InteractionCreatedOutput,
     InteractionCreateInput,
     InteractionOutput,
@@ -61,7 +62,7 @@ class InteractionCollectionApi(TenantApiView):
         ),
         parameters=[
             OpenApiParameter("contactId", OpenApiTypes.UUID),
-            OpenApiParameter("schemaId", str),
+            OpenApiParameter("schemaId", str, pattern=SCHEMA_ID_PATTERN),
             OpenApiParameter("continuation", str),
             OpenApiParameter("interactionId", OpenApiTypes.UUID),
         ],
