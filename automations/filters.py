@@ -18,6 +18,7 @@ from django_filters.widgets import BaseCSVWidget
 
 from automations.models import AutomationRun
 from engage_site.api.exceptions import InvalidRequest
+from engage_site.api.ids import StrictUUIDFormField
 from engage_site.api.problems import Problem
 
 STATUS_MESSAGE = "must be one of " + ", ".join(AutomationRun.Status.values)
@@ -41,13 +42,17 @@ class StatusListFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter)
     """Runs in any of the listed statuses."""
 
 
+class StrictUUIDFilter(django_filters.UUIDFilter):
+    field_class = StrictUUIDFormField
+
+
 class AutomationRunFilter(django_filters.FilterSet):
     status = StatusListFilter(
         choices=AutomationRun.Status.choices,
         widget=_CommaListSelect,
         error_messages={"invalid_choice": STATUS_MESSAGE},
     )
-    contactId = django_filters.UUIDFilter(  # the parameter's wire name
+    contactId = StrictUUIDFilter(  # the parameter's wire name
         field_name="contact_id", error_messages={"invalid": "must be a UUID"}
     )
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from automations.exceptions import AutomationNotFound, AutomationRunNotFound
 from automations.filters import AutomationRunFilter
 from automations.models import Automation, AutomationRun, RunAttempt
+from engage_site.api.ids import uuid_or_none
 from interactions.public import Contact, InteractionSchema, Tenant
 
 
@@ -42,10 +43,7 @@ def automation_get(*, tenant: Tenant, automation_id: str | uuid.UUID) -> Automat
 
 def _uuid(value: str) -> uuid.UUID | None:
     """A malformed id is simply not found (it can't name anything)."""
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+    return uuid_or_none(value)
 
 
 def automation_runs(

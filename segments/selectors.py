@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from engage_site.api.ids import uuid_or_none
 from engage_site.api.pagination import KeysetPaginator
 from engage_site.db import one_or_none
 from interactions.public import Contact, InteractionSchema, Tenant, describe_properties
@@ -43,10 +44,9 @@ def segment_list(*, tenant: Tenant) -> QuerySet[Segment]:
 
 def segment_get(*, tenant: Tenant, segment_id: uuid.UUID | str) -> Segment:
     """The tenant's segment; the same SegmentNotFound for a malformed, unknown or foreign id."""
-    try:
-        parsed = segment_id if isinstance(segment_id, uuid.UUID) else uuid.UUID(str(segment_id))
-    except ValueError:
-        raise SegmentNotFound() from None
+    parsed = uuid_or_none(segment_id)
+    if parsed is None:
+        raise SegmentNotFound()
     segment = one_or_none(Segment.objects.filter(tenant=tenant, pk=parsed))
     if segment is None:
         raise SegmentNotFound()

@@ -5,18 +5,18 @@ from typing import Any
 from rest_framework import serializers
 
 from automations.models import Automation, AutomationRun
-from engage_site.api.serializers import LinkOutput
+from engage_site.api.serializers import LinkOutput, StrictCharField
 
 
 class AutomationInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     active = serializers.BooleanField(default=True)
     trigger = serializers.ChoiceField(choices=Automation.Trigger.values)
     schemaIds = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
+        child=StrictCharField(max_length=64), required=False, default=list, max_length=50
     )
-    schemaId = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
-    property = serializers.CharField(max_length=128, required=False, default="")
+    schemaId = StrictCharField(max_length=64, required=False, allow_null=True, default=None)
+    property = StrictCharField(max_length=128, required=False, default="")
     operator = serializers.ChoiceField(
         choices=Automation.Operator.values, required=False, default=""
     )

@@ -87,10 +87,31 @@ class MethodNotAllowed(ApiError):
     default_message = "This method is not allowed here."
 
 
+class LengthRequired(ApiError):
+    status_code = 411
+    error_code = "LengthRequired"
+    default_message = (
+        "The request body was sent in chunks and this server can't read it so: "
+        "send it with a Content-Length."
+    )
+
+
 class PayloadTooLarge(ApiError):
     status_code = 413
     error_code = "PayloadTooLarge"
     default_message = "The request body is too large."
+
+
+class UriTooLong(ApiError):
+    status_code = 414
+    error_code = "UriTooLong"
+    default_message = "The request line (method, path and query) is too long."
+
+
+class HeadersTooLarge(ApiError):
+    status_code = 431
+    error_code = "RequestHeaderFieldsTooLarge"
+    default_message = "A request header is too large."
 
 
 class UnsupportedMediaType(ApiError):

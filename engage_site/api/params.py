@@ -8,6 +8,7 @@ import uuid
 from rest_framework.request import Request
 
 from engage_site.api.exceptions import InvalidRequest
+from engage_site.api.ids import uuid_or_none
 from engage_site.api.problems import Problem
 
 
@@ -23,12 +24,11 @@ def required_query(request: Request, name: str) -> str:
 
 
 def parse_uuid(value: object, *, field: str) -> uuid.UUID:
-    """``value`` as a UUID; raises InvalidRequest naming ``field`` if it is not one."""
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise InvalidRequest(
-        f"{field} must be a UUID.", errors=[Problem(field, "invalid", "must be a UUID")]
-    )
+    """``value`` as a UUID (ASCII hex, 8-4-4-4-12); raises InvalidRequest naming ``field`` if it is
+    not one."""
+    parsed = uuid_or_none(value)
+    if parsed is None:
+        raise InvalidRequest(
+            f"{field} must be a UUID.", errors=[Problem(field, "invalid", "must be a UUID")]
+        )
+    return parsed

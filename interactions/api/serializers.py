@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from engage_site.api.serializers import LinkOutput
+from engage_site.api.serializers import LinkOutput, StrictCharField
 
 
 class FieldErrorOutput(serializers.Serializer):
@@ -47,10 +47,20 @@ class ErrorOutput(serializers.Serializer):
 # --- Interaction schemas --------------------------------------------------------------------------
 
 
+SCHEMA_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JsonObjectField(serializers.JSONField):
+    """A JSON object (documented as one; the service checks what it holds)."""
+
+
 class InteractionSchemaCreateInput(serializers.Serializer):
-    id = serializers.CharField(help_text="1-64 letters, digits, '-' or '_'; unique per tenant.")
+    id = serializers.RegexField(
+        SCHEMA_ID_PATTERN, help_text="1-64 letters, digits, '-' or '_'; unique per tenant."
+    )
     displayName = serializers.CharField()
-    jsonSchema = serializers.JSONField(help_text="A JSON Schema (draft 2020-12) of type object.")
+    jsonSchema = JsonObjectField(help_text="A JSON Schema (draft 2020-12) of type object.")
 
 
 class InteractionSchemaSummaryOutput(serializers.Serializer):
@@ -132,15 +142,6 @@ class RefusedInteractionOutput(serializers.Serializer):
 # --- Contacts -------------------------------------------------------------------------------------
 
 
-class StrictCharField(serializers.CharField):
-    """A string and nothing else: DRF's CharField would turn 5 into "5"."""
-
-    def to_internal_value(self, data: object) -> str:
-        if not isinstance(data, str):
-            raise serializers.ValidationError("must be a string", code="type")
-        return str(super().to_internal_value(data))
-
-
 class ContactCreateInput(serializers.Serializer):
     """Named attributes; any other top-level key is kept as a custom attribute."""
 
@@ -183,8 +184,18 @@ class ContactOutput(serializers.Serializer):
         return []
 
 
+# Python's str.isspace() characters: a name must have one character that is neither these nor a
+# control character (the service strips names and refuses control characters below U+0020).
+_SPACE = r"\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TAG_NAME_PATTERN = rf"^[^\x00-\x1f]*[^{_SPACE}][^\x00-\x1f]*$"
+
+
 class TagInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = serializers.RegexField(TAG_NAME_PATTERN, max_length=100)
+
+
+# The body of the tag routes: a bare JSON array of the contact's tag names, sorted.
+TAG_NAMES_OUTPUT = {"type": "array", "items": {"type": "string"}}
 
 
 class PingOutput(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from engage_site.api.ids import UUID_SEGMENT
 from interactions.api.views.contacts import (
     ContactCollectionApi,
     ContactCountApi,
@@ -39,17 +40,17 @@ urlpatterns = [
     ),
     path("interactions", InteractionCollectionApi.as_view(), name="interaction-collection"),
     path(
-        "interactions/<str:interaction_id>/raw",
+        f"interactions/<{UUID_SEGMENT}:interaction_id>/raw",
         InteractionRawApi.as_view(),
         name="interaction-raw",
     ),
     path(
-        "interactions/<str:interaction_id>",
+        f"interactions/<{UUID_SEGMENT}:interaction_id>",
         InteractionDetailApi.as_view(),
         name="interaction-detail",
     ),
     path(
-        "refusedinteractions/<str:refused_id>",
+        f"refusedinteractions/<{UUID_SEGMENT}:refused_id>",
         RefusedInteractionDetailApi.as_view(),
         name="refusedinteraction-detail",
     ),
@@ -66,14 +67,16 @@ urlpatterns = [
     path("contacts", ContactCollectionApi.as_view(), name="contact-collection"),
     path("contacts/count", ContactCountApi.as_view(), name="contact-count"),
     path("contacts/id", ContactIdLookupApi.as_view(), name="contact-id"),
-    path("contacts/<str:contact_id>", ContactDetailApi.as_view(), name="contact-detail"),
     path(
-        "contacts/<str:contact_id>/tags",
+        f"contacts/<{UUID_SEGMENT}:contact_id>", ContactDetailApi.as_view(), name="contact-detail"
+    ),
+    path(
+        f"contacts/<{UUID_SEGMENT}:contact_id>/tags",
         ContactTagCollectionApi.as_view(),
         name="contact-tag-collection",
     ),
     path(
-        "contacts/<str:contact_id>/tags/<str:name>",
+        f"contacts/<{UUID_SEGMENT}:contact_id>/tags/<str:name>",
         ContactTagDetailApi.as_view(),
         name="contact-tag-detail",
     ),

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from engage_site.api.ids import uuid_or_none
 from engage_site.db import one_or_none
 from interactions.exceptions import ContactNotFound
 from interactions.models import Contact, Interaction, Tenant
@@ -64,10 +65,9 @@ def contact_search(*, tenant: Tenant, query: str = "") -> QuerySet[Contact]:
     query = query.replace("\x00", "").strip()  # PostgreSQL can't compare a NUL
     if not query:
         return contacts
-    try:
-        return contacts.filter(Q(pk=uuid.UUID(query)) | Q(external_id=query))
-    except ValueError:
-        pass
+    contact_id = uuid_or_none(query)
+    if contact_id is not None:
+        return contacts.filter(Q(pk=contact_id) | Q(external_id=query))
     words = Q()
     for word in query.split()[:8]:
         words &= (

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Exists
 
 from engage_site.api.exceptions import ApiError
+from engage_site.api.ids import uuid_or_none
 from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
@@ -52,12 +53,10 @@ def _contact_id(document: dict[str, Any]) -> tuple[uuid.UUID | None, list[Proble
     value = document.get("contactId")
     if value is None:
         return None, [Problem("contactId", "required", "is required")]
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value), []
-        except ValueError:
-            pass
-    return None, [Problem("contactId", "invalid", "must be a UUID")]
+    parsed = uuid_or_none(value)
+    if parsed is None:
+        return None, [Problem("contactId", "invalid", "must be a UUID")]
+    return parsed, []
 
 
 def _schema_id(document: dict[str, Any]) -> tuple[str | None, list[Problem]]:

@@ -6,6 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engage_site.api.serializers import StrictCharField
 from segments.rules.document import RULE_JSON_SCHEMA
 
 RULE_FIELD_SCHEMA = {
@@ -46,8 +47,8 @@ class RuleField(serializers.JSONField):
 
 
 class SegmentWriteInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, default="")
     rule = RuleField()
     refreshMinutes = serializers.IntegerField(
         source="refresh_minutes", required=False, min_value=1, max_value=60 * 24 * 7

@@ -39,7 +39,7 @@ class ContactCollectionApi(TenantApiView):
         document = self.json_body()
         if not isinstance(document, dict):
             raise InvalidRequest(errors=[Problem("body", "type", "must be a JSON object")])
-        named = ContactCreateInput(data={k: v for k, v in document.items() if v is not None})
+        named = ContactCreateInput(data=document)
         named.is_valid(raise_exception=True)
         extra = {
             key: value

@@ -15,6 +15,7 @@ from interactions.api import dropped_properties
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
+    SCHEMA_ID_PATTERN,
     InteractionCreatedOutput,
     InteractionCreateInput,
     InteractionOutput,
@@ -64,7 +65,7 @@ class InteractionCollectionApi(TenantApiView):
         ),
         parameters=[
             OpenApiParameter("contactId", OpenApiTypes.UUID),
-            OpenApiParameter("schemaId", str),
+            OpenApiParameter("schemaId", str, pattern=SCHEMA_ID_PATTERN),
             OpenApiParameter("continuation", str),
             OpenApiParameter("interactionId", OpenApiTypes.UUID),
         ],

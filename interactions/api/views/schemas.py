@@ -13,6 +13,7 @@ from engage_site.api.problems import Problem
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import (
+    SCHEMA_ID_PATTERN,
     InteractionSchemaCreatedOutput,
     InteractionSchemaCreateInput,
     InteractionSchemaOutput,
@@ -28,7 +29,12 @@ from interactions.services.schemas import (
     schema_size_problem,
 )
 
-_SCHEMA_ID_QUERY = OpenApiParameter("interactionSchemaId", str, required=True)
+_SCHEMA_ID_QUERY = OpenApiParameter(
+    "interactionSchemaId", str, required=True, pattern=SCHEMA_ID_PATTERN
+)
+_SCHEMA_ID_PATH = OpenApiParameter(
+    "schema_id", str, OpenApiParameter.PATH, pattern=SCHEMA_ID_PATTERN
+)
 
 
 class InteractionSchemaCollectionApi(TenantApiView):
@@ -88,13 +94,18 @@ class InteractionSchemaDetailApi(TenantApiView):
 
     @extend_schema(
         operation_id="interactionschemas_retrieve",
+        parameters=[_SCHEMA_ID_PATH],
         responses={200: InteractionSchemaOutput, **errors(404)},
     )
     def get(self, request: Request, version: str, schema_id: str) -> Response:
         schema = interaction_schema_get(tenant=self.tenant, schema_id=schema_id)
         return Response(InteractionSchemaOutput(schema).data)
 
-    @extend_schema(operation_id="interactionschemas_delete", responses={204: None, **errors(404)})
+    @extend_schema(
+        operation_id="interactionschemas_delete",
+        parameters=[_SCHEMA_ID_PATH],
+        responses={204: None, **errors(404)},
+    )
     def delete(self, request: Request, version: str, schema_id: str) -> Response:
         interaction_schema_delete(tenant=self.tenant, schema_id=schema_id)
         return Response(status=204)

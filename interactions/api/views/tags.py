@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,7 +10,7 @@ from engage_site.api.exceptions import NotFound
 from engage_site.api.params import parse_uuid
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
-from interactions.api.serializers import TagInput
+from interactions.api.serializers import TAG_NAMES_OUTPUT, TagInput
 from interactions.api.views.common import EXTENSION
 from interactions.selectors import contact_get
 from interactions.services.tags import contact_tag_add, contact_tag_names, contact_tag_remove
@@ -23,7 +22,7 @@ class ContactTagCollectionApi(TenantApiView):
     @extend_schema(
         operation_id="contacts_tags_list",
         tags=EXTENSION,
-        responses={200: OpenApiTypes.OBJECT, **errors(400, 404)},
+        responses={200: TAG_NAMES_OUTPUT, **errors(400, 404)},
         description="The tag names on the contact, sorted.",
     )
     def get(self, request: Request, version: str, contact_id: str) -> Response:
@@ -36,7 +35,7 @@ class ContactTagCollectionApi(TenantApiView):
         operation_id="contacts_tags_add",
         tags=EXTENSION,
         request=TagInput,
-        responses={200: OpenApiTypes.OBJECT, **errors(*BODY_ERRORS, 404)},
+        responses={200: TAG_NAMES_OUTPUT, **errors(*BODY_ERRORS, 404)},
         description="Adds a tag (made if new); answers the contact's tag names.",
     )
     def post(self, request: Request, version: str, contact_id: str) -> Response:

@@ -46,6 +46,11 @@ class Command(BaseCommand):
                     "accesslog": "-",
                     # Method and path only: a query string is never logged, whatever it holds.
                     "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+                    # Above the API's own limits (engage_site.api.views: 4094 and 8190), so the
+                    # API answers 414 and 431 in its error shape; past these gunicorn answers
+                    # itself, in HTML (see the README). 8190 is gunicorn's largest request line.
+                    "limit_request_line": 8190,
+                    "limit_request_field_size": 16380,
                 }
             ).run()
         finally:
