@@ -1,31 +1,41 @@
-"""The ranges a condition of a rule accepts: counts, windows of time and date values, as plain
-Python values. Shared by the checks, the compiler and the tests' reference evaluator, so they
+"""The ranges a condition of a rule accepts: counts, windows of time, date and number values, as
+plain Python values. Shared by the checks, the compiler and the tests' reference evaluator, so they
 read the document the same way."""
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from interactions.public import parse_rfc3339
+from interactions.public import is_number, parse_date, parse_rfc3339
+
+# SQLite binds a Python int as a signed 64-bit integer (a bigger one raises OverflowError), so an
+# integer a rule compares with a property stays within that on every database.
+MAX_COMPARED_INTEGER = 2**63 - 1
 
 
 def parse_instant(value: str) -> datetime | None:
-    """A date or RFC 3339 date-time as an aware UTC datetime (a date is its midnight UTC)."""
+    """A date or RFC 3339 date-time as an aware UTC datetime (a date is its midnight UTC), or None
+    for anything else, a date-time out of ``parse_rfc3339``'s range included."""
     parsed = parse_rfc3339(value)
     if parsed is not None:
-        return parsed.astimezone(UTC)
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    if len(value) != 10:
+        return parsed
+    day = parse_date(value)
+    if day is None:
         return None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def is_compared_number(value: Any) -> bool:
+    """Whether a rule may compare a number property with ``value``: a number every layer holds
+    (``is_number``) and, if an integer, one every database binds."""
+    if not is_number(value):
+        return False
+    return not isinstance(value, int) or abs(value) <= MAX_COMPARED_INTEGER
+
+
 def checked_instant(value: str) -> datetime:
-    """A ``date-time`` of a document that passed the JSON Schema's format check."""
+    """A ``date-time`` of a document that passed the JSON Schema's format check, in UTC."""
     parsed = parse_rfc3339(value)
     assert parsed is not None  # noqa: S101 - the JSON Schema's format check passed
     return parsed
