@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from interactions.public import is_number, parse_date, parse_rfc3339
+from interactions.public import parse_date, parse_rfc3339
 
-# SQLite binds a Python int as a signed 64-bit integer (a bigger one raises OverflowError), so an
-# integer a rule compares with a property stays within that on every database.
-MAX_COMPARED_INTEGER = 2**63 - 1
+# SQLite binds a Python int as a signed 64-bit integer (a bigger one raises OverflowError).
+MAX_BOUND_INTEGER = 2**63 - 1
 
 
 def parse_instant(value: str) -> datetime | None:
@@ -26,12 +25,14 @@ def parse_instant(value: str) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def is_compared_number(value: Any) -> bool:
-    """Whether a rule may compare a number property with ``value``: a number every layer holds
-    (``is_number``) and, if an integer, one every database binds."""
-    if not is_number(value):
-        return False
-    return not isinstance(value, int) or abs(value) <= MAX_COMPARED_INTEGER
+def bound_number(value: int | float) -> int | float:
+    """A checked number (``is_number``: a double's range) as an order comparison binds it: an
+    integer past 64 bits as the double nearest to it, since SQLite can't bind it, and reads such a
+    JSON integer as a double itself. Such integers are not refused: a stored rule is read back
+    from PostgreSQL's jsonb, which writes a float like 1e19 out as a 20-digit integer."""
+    if isinstance(value, int) and abs(value) > MAX_BOUND_INTEGER:
+        return float(value)
+    return value
 
 
 def checked_instant(value: str) -> datetime:

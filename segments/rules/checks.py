@@ -13,8 +13,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from engage_site.api.problems import Problem
-from interactions.public import DATE_TIME_RANGE, date_time_out_of_range, parse_rfc3339
-from segments.rules.bounds import MAX_COMPARED_INTEGER, is_compared_number, parse_instant
+from interactions.public import (
+    DATE_TIME_RANGE,
+    NUMBER_RANGE,
+    date_time_out_of_range,
+    is_number,
+    parse_rfc3339,
+)
+from segments.rules.bounds import parse_instant
 from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
 from segments.rules.document import MAX_CONDITIONS, MAX_DEPTH, RULE_JSON_SCHEMA
 
@@ -200,13 +206,8 @@ def _value_problem(value: Any, info: PropertyInfo, at: str) -> Problem | None:
     if info.type in ("number", "integer"):
         if not is_numeric:
             return Problem(at, "type", "must be a number")
-        if not is_compared_number(value):
-            return Problem(
-                at,
-                "invalid",
-                "must be a finite number a double can hold, and an integer at most "
-                f"{MAX_COMPARED_INTEGER} from 0",
-            )
+        if not is_number(value):
+            return Problem(at, "invalid", f"must be {NUMBER_RANGE}")
         return None
     if info.is_date:
         if isinstance(value, str) and parse_instant(value) is not None:

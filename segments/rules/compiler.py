@@ -17,7 +17,13 @@ from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Text
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from interactions.public import ContactTag, Interaction
-from segments.rules.bounds import checked_instant, count_range, parse_instant, window_bounds
+from segments.rules.bounds import (
+    bound_number,
+    checked_instant,
+    count_range,
+    parse_instant,
+    window_bounds,
+)
 from segments.rules.catalog import Catalog, PropertyInfo
 
 # Each as a template over the JSON string ``{t}``: the instant a stored date or date-time names.
@@ -94,6 +100,15 @@ def _filter_where(
         source = KeyTextTransform if op == "contains" else KeyTransform
         matching = matching.alias(**{alias: source(name, "payload")})
         operands = {key: where[key] for key in ("value", "values", "min", "max") if key in where}
+        if info.type in ("number", "integer"):
+            # Only order comparisons bind the number itself; equality binds its JSON text.
+            operands.update(
+                {
+                    key: bound_number(operands[key])
+                    for key in ("value", "min", "max")
+                    if key in operands
+                }
+            )
     if op == "between":
         return matching.filter(
             **{f"{alias}__gte": operands["min"], f"{alias}__lte": operands["max"]}

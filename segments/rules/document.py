@@ -15,8 +15,9 @@ the README):
   compare case-sensitively except ``contains``, which ignores case; date properties (string
   properties with format ``date`` or ``date-time``) compare as instants in UTC;
 - values stay within what every layer compares: date-times within the core's ``parse_rfc3339``
-  range (checked as the ``date-time`` format), numbers within a double's range and integers
-  within 64 bits (``segments.rules.bounds``), counts up to ``MAX_COUNT``.
+  range (checked as the ``date-time`` format), numbers within a double's range (integers past
+  64 bits are compared in double precision, ``segments.rules.bounds``), counts up to
+  ``MAX_COUNT``.
 
 ``segments.rules.checks`` checks a document against this schema and a tenant's catalog;
 ``segments.rules.compiler`` turns a checked one into a query.
