@@ -1,17 +1,27 @@
 """Pure trigger logic: does a received interaction match an automation's trigger?
 
-No ORM and no Django: the subscriber builds a :class:`TriggerSpec` from an automation and asks
+No ORM queries: the subscriber builds a :class:`TriggerSpec` from an automation and asks
 :func:`interaction_matches`; forms and the API check a condition with :func:`condition_problems`.
+
+Values are read with the core's readers (``is_number``, ``parse_rfc3339``, ``parse_date``), the
+same that kept them in the payload: a condition holds only values every layer can hold, and a
+stored value outside them (kept before the bounds existed) matches nothing, never raises.
 """
 
 import json
-import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from engage_site.api.problems import Problem
+from interactions.public import (
+    DATE_TIME_RANGE,
+    NUMBER_RANGE,
+    date_time_out_of_range,
+    is_number,
+    parse_date,
+    parse_rfc3339,
+)
 
 NEW_INTERACTION = "new_interaction"
 SPECIFIC_INTERACTION = "specific_interaction"
@@ -35,29 +45,19 @@ class TriggerSpec:
     value: Any = None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _comparable(value: Any, type_name: str, format_name: str | None) -> Any:
-    """The value in a form that compares the way the property's type means, or None."""
+    """The value in a form that compares the way the property's type means (numbers as floats,
+    date-times as instants in UTC), or None; never raises, whatever the value."""
     if type_name in ("number", "integer"):
-        return float(value) if _is_number(value) else None
+        return float(value) if is_number(value) else None
     if type_name == "boolean":
         return value if isinstance(value, bool) else None
     if not isinstance(value, str):
         return None
     if format_name == "date-time":
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo is not None else None
+        return parse_rfc3339(value)
     if format_name == "date":
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
+        return parse_date(value)
     return value
 
 
@@ -98,7 +98,7 @@ def interaction_matches(spec: TriggerSpec, *, schema_pk: int, payload: Mapping[s
             return bool(actual < expected)
         if spec.operator == "lte":
             return bool(actual <= expected)
-    except TypeError:  # a naive and an aware date-time, or a date and a date-time
+    except TypeError:  # values of two kinds; the readers above never give those, kept as a guard
         return False
     return False
 
@@ -120,11 +120,25 @@ def condition_problems(
         return [Problem("value", "limit", f"must have at most {MAX_ONE_OF_VALUES} values")]
     for candidate in values:
         if _comparable(candidate, property_type, property_format) is None:
-            kind = property_format or property_type
-            return [
-                Problem("value", "type", f"must be a {kind} value, not {json.dumps(candidate)}")
-            ]
+            return [_value_problem(candidate, property_type, property_format)]
     return []
+
+
+def _value_problem(value: Any, property_type: str, property_format: str | None) -> Problem:
+    """Why a condition's value can't be compared with the property."""
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if property_type in ("number", "integer") and numeric:
+        return Problem("value", "invalid", f"must be {NUMBER_RANGE}")
+    if property_format == "date-time" and isinstance(value, str) and date_time_out_of_range(value):
+        return Problem("value", "format", f"must be {DATE_TIME_RANGE}")
+    kind = property_format or property_type
+    return Problem("value", "type", f"must be a {kind} value, not {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON for a message, cut short (a number may have a thousand digits)."""
+    text = json.dumps(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def value_key(value: Any) -> str:

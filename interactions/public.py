@@ -13,7 +13,12 @@ from interactions.extensions import (
     NavigationLink,
     extension_register,
 )
-from interactions.formats import parse_rfc3339
+from interactions.formats import (
+    DATE_TIME_RANGE,
+    date_time_out_of_range,
+    parse_date,
+    parse_rfc3339,
+)
 from interactions.models import (
     Contact,
     ContactTag,
@@ -22,7 +27,7 @@ from interactions.models import (
     InteractionSchema,
     Tenant,
 )
-from interactions.schema_validation import describe_properties
+from interactions.schema_validation import NUMBER_RANGE, describe_properties, is_number
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
@@ -30,7 +35,9 @@ from interactions.views.access import tenant_page
 __all__ = [
     "ADMIN",
     "BODY_ERRORS",
+    "DATE_TIME_RANGE",
     "MARKETER",
+    "NUMBER_RANGE",
     "Contact",
     "ContactCardPanel",
     "ContactTag",
@@ -43,9 +50,12 @@ __all__ = [
     "TenantApiView",
     "TenantScopedAdmin",
     "contact_tag_add",
+    "date_time_out_of_range",
     "describe_properties",
     "errors",
     "extension_register",
+    "is_number",
+    "parse_date",
     "parse_rfc3339",
     "tag_name_problems",
     "tenant_page",

@@ -7,7 +7,8 @@ A schema is an allow-listed subset of JSON Schema draft 2020-12: one flat object
 properties. Nothing in it can reference another document, so validating a payload never fetches a
 URL or reads a file, and patterns are compiled with RE2, which runs in linear time.
 
-- ``vocabulary``: allowed words, schema ids, reading loosely-typed display values;
+- ``vocabulary``: allowed words, schema ids, reading loosely-typed display values, and the
+  numbers every layer can hold (``is_number``);
 - ``keywords``: one checker per property keyword; ``document``: the whole schema document;
 - ``display``: display hints; ``payloads``: splitting a payload into kept, dropped, violations;
 - ``cache``: compiled validators and display hints per schema row, kept for the process's life.
@@ -18,15 +19,18 @@ from interactions.schema_validation.display import PropertyDisplay, describe_pro
 from interactions.schema_validation.document import SchemaLimits, check_schema_document
 from interactions.schema_validation.payloads import CompiledSchema, PayloadSplit
 from interactions.schema_validation.vocabulary import (
+    NUMBER_RANGE,
     PROPERTY_TYPES,
     RESERVED_PRODUCT_SKU,
     compile_pattern,
+    is_number,
     is_schema_id,
     read_flag,
     read_sort_order,
 )
 
 __all__ = [
+    "NUMBER_RANGE",
     "PROPERTY_TYPES",
     "RESERVED_PRODUCT_SKU",
     "CompiledSchema",
@@ -38,6 +42,7 @@ __all__ = [
     "compiled_schema",
     "describe_properties",
     "display_hints",
+    "is_number",
     "is_schema_id",
     "read_flag",
     "read_sort_order",

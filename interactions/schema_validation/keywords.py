@@ -12,12 +12,15 @@ from engage_site.api.problems import Problem
 from interactions.formats import FORMAT_CHECKS
 from interactions.schema_validation.vocabulary import (
     MAX_ENUM_VALUES,
+    MAX_LENGTH_BOUND,
     MAX_PATTERN_LENGTH,
+    NUMBER_RANGE,
     PROPERTY_TYPES,
     RESERVED_PRODUCT_SKU,
     TYPE_NAMES,
     compile_pattern,
     is_number,
+    is_numeric,
     matches_type,
     read_flag,
     read_sort_order,
@@ -41,12 +44,11 @@ def _check_enum(values: Any, type_name: Any, path: str) -> list[Problem]:
     if len(values) > MAX_ENUM_VALUES:
         return [Problem(path, "limit", f"must have at most {MAX_ENUM_VALUES} values")]
     problems = []
-    if type_name in PROPERTY_TYPES:
-        for index, value in enumerate(values):
-            if not matches_type(value, type_name):
-                problems.append(
-                    Problem(f"{path}.{index}", "type", f"must be {TYPE_NAMES[type_name]}")
-                )
+    for index, value in enumerate(values):
+        if is_numeric(value) and not is_number(value):
+            problems.append(Problem(f"{path}.{index}", "invalid", f"must be {NUMBER_RANGE}"))
+        elif type_name in PROPERTY_TYPES and not matches_type(value, type_name):
+            problems.append(Problem(f"{path}.{index}", "type", f"must be {TYPE_NAMES[type_name]}"))
     canonical = [json.dumps(value, sort_keys=True) for value in values]
     if len(set(canonical)) != len(canonical):
         problems.append(Problem(path, "invalid", "must not repeat a value"))
@@ -57,6 +59,8 @@ def _check_bound(value: Any, type_name: Any, path: str) -> list[Problem]:
     """minimum, maximum, exclusiveMinimum, exclusiveMaximum."""
     if type_name not in ("number", "integer"):
         return [Problem(path, "invalid", "applies only to numbers")]
+    if is_numeric(value) and not is_number(value):
+        return [Problem(path, "invalid", f"must be {NUMBER_RANGE}")]
     if not is_number(value):
         return [Problem(path, "type", "must be a number")]
     return []
@@ -68,6 +72,8 @@ def _check_length(value: Any, type_name: Any, path: str) -> list[Problem]:
         return [Problem(path, "invalid", "applies only to strings")]
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return [Problem(path, "type", "must be a whole number, 0 or more")]
+    if value > MAX_LENGTH_BOUND:
+        return [Problem(path, "maximum", f"must be at most {MAX_LENGTH_BOUND}")]
     return []
 
 

@@ -1,5 +1,9 @@
 """Checking payloads against a valid schema: splitting one into the properties kept, those dropped
-(each with why) and the rule violations that refuse it."""
+(each with why) and the rule violations that refuse it.
+
+Kept values are what every layer can hold: numbers within a double's range, and date-times
+within ``interactions.formats.parse_rfc3339``'s range (kept as posted; readers compare them as
+instants in UTC)."""
 
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -10,8 +14,19 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from engage_site.api.problems import Problem
-from interactions.formats import FORMAT_CHECKS, FORMAT_DESCRIPTIONS
-from interactions.schema_validation.vocabulary import TYPE_NAMES, compile_pattern
+from interactions.formats import (
+    DATE_TIME_RANGE,
+    FORMAT_CHECKS,
+    FORMAT_DESCRIPTIONS,
+    date_time_out_of_range,
+)
+from interactions.schema_validation.vocabulary import (
+    MAX_NUMBER,
+    TYPE_NAMES,
+    compile_pattern,
+    is_number,
+    is_numeric,
+)
 
 # Codes for dropped properties and refusals; the wire contract documents this set.
 _KEYWORD_CODES = {
@@ -84,15 +99,24 @@ class _PropertyCheck:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.spec = spec
         self.validator = _PropertyValidator(dict(spec), format_checker=_FORMAT_CHECKER)
+        self.is_date_time = spec.get("type") == "string" and spec.get("format") == "date-time"
 
     def problem(self, field: str, value: Any) -> Problem | None:
         errors = list(self.validator.iter_errors(value))
-        if not errors:
-            return None
-        # The type is the most useful thing to hear about; then keywords in a stable order.
-        error = min(errors, key=lambda e: (e.validator != "type", str(e.validator)))
-        keyword = str(error.validator)
-        return Problem(field, _KEYWORD_CODES.get(keyword, "invalid"), _describe(keyword, self.spec))
+        if errors:
+            # The type is the most useful thing to hear about; then keywords in a stable order.
+            error = min(errors, key=lambda e: (e.validator != "type", str(e.validator)))
+            keyword = str(error.validator)
+            message = _describe(keyword, self.spec)
+            if keyword == "format" and self.is_date_time and date_time_out_of_range(value):
+                message = f"must be {DATE_TIME_RANGE}"
+            return Problem(field, _KEYWORD_CODES.get(keyword, "invalid"), message)
+        if is_numeric(value) and not is_number(value):
+            # Valid JSON that no double holds (an integer of hundreds of digits).
+            if value > 0:
+                return Problem(field, "maximum", f"must be at most {MAX_NUMBER!r}")
+            return Problem(field, "minimum", f"must be at least {-MAX_NUMBER!r}")
+        return None
 
 
 class CompiledSchema:

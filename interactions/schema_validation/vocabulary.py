@@ -3,6 +3,7 @@ values are read (display flags and sort orders arrive as strings or as JSON valu
 
 import math
 import re
+import sys
 from typing import Any
 
 import re2
@@ -54,9 +55,31 @@ def read_sort_order(value: Any) -> int | None:
     return None
 
 
+# The largest magnitude of a number every layer can hold: a double's (Python's float, SQLite's
+# REAL, what JSON readers elsewhere parse into).
+MAX_NUMBER = sys.float_info.max
+NUMBER_RANGE = f"a number a double can hold, from -{MAX_NUMBER!r} to {MAX_NUMBER!r}"
+# minLength and maxLength: the largest whole number a double holds exactly.
+MAX_LENGTH_BOUND = 2**53 - 1
+
+
+def is_numeric(value: Any) -> bool:
+    """A JSON number of any size (booleans are not numbers); see ``is_number`` for the bounds."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def is_number(value: Any) -> bool:
-    """A finite JSON number (booleans are not numbers)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number every layer can hold: not a boolean, finite, and within a double's range.
+
+    JSON itself allows an integer of 400 digits, and Python holds it, but converting it to a float
+    (SQLite, comparisons, ``math.isfinite``) raises OverflowError; such a number is refused where
+    it enters, so nothing downstream meets one. Never raises, whatever the value.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -MAX_NUMBER <= value <= MAX_NUMBER  # int/float comparison is exact, never overflows
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def matches_type(value: Any, type_name: str) -> bool:
@@ -65,7 +88,7 @@ def matches_type(value: Any, type_name: str) -> bool:
     if type_name == "boolean":
         return isinstance(value, bool)
     if type_name == "integer":
-        return is_number(value) and float(value).is_integer()
+        return is_number(value) and (isinstance(value, int) or value.is_integer())
     return is_number(value)
 
 

@@ -13,7 +13,7 @@ from engage_site.api.ids import uuid_or_none
 from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
-from interactions.formats import parse_rfc3339
+from interactions.formats import DATE_TIME_RANGE, date_time_out_of_range, parse_rfc3339
 from interactions.models import (
     Contact,
     Interaction,
@@ -93,6 +93,18 @@ def _look_up(
     return Contact.objects.filter(tenant=tenant, pk=contact_id).exists(), None
 
 
+def _created_date_problem(value: Any) -> Problem:
+    """Why a present ``createdDate`` was not read: no date-time at all, or one beyond the range
+    every layer holds (``parse_rfc3339``)."""
+    if isinstance(value, str) and date_time_out_of_range(value):
+        return Problem("createdDate", "format", f"must be {DATE_TIME_RANGE}")
+    return Problem(
+        "createdDate",
+        "format",
+        "must be an RFC 3339 date-time with an offset, like 2023-05-23T11:13:42.074Z",
+    )
+
+
 def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Refusal:
     """Check a posted interaction against the contract and its schema.
 
@@ -126,13 +138,7 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     if raw_created is not None:
         created_date = parse_rfc3339(raw_created) if isinstance(raw_created, str) else None
         if created_date is None:
-            problems.append(
-                Problem(
-                    "createdDate",
-                    "format",
-                    "must be an RFC 3339 date-time with an offset, like 2023-05-23T11:13:42.074Z",
-                )
-            )
+            problems.append(_created_date_problem(raw_created))
     kept: dict[str, Any] = {}
     dropped: list[Problem] = []
     if "payload" not in document or document["payload"] is None:

@@ -1,31 +1,42 @@
-"""The ranges a condition of a rule accepts: counts, windows of time and date values, as plain
-Python values. Shared by the checks, the compiler and the tests' reference evaluator, so they
+"""The ranges a condition of a rule accepts: counts, windows of time, date and number values, as
+plain Python values. Shared by the checks, the compiler and the tests' reference evaluator, so they
 read the document the same way."""
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from interactions.public import parse_rfc3339
+from interactions.public import parse_date, parse_rfc3339
+
+# SQLite binds a Python int as a signed 64-bit integer (a bigger one raises OverflowError).
+MAX_BOUND_INTEGER = 2**63 - 1
 
 
 def parse_instant(value: str) -> datetime | None:
-    """A date or RFC 3339 date-time as an aware UTC datetime (a date is its midnight UTC)."""
+    """A date or RFC 3339 date-time as an aware UTC datetime (a date is its midnight UTC), or None
+    for anything else, a date-time out of ``parse_rfc3339``'s range included."""
     parsed = parse_rfc3339(value)
     if parsed is not None:
-        return parsed.astimezone(UTC)
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    if len(value) != 10:
+        return parsed
+    day = parse_date(value)
+    if day is None:
         return None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def bound_number(value: int | float) -> int | float:
+    """A checked number (``is_number``: a double's range) as an order comparison binds it: an
+    integer past 64 bits as the double nearest to it, since SQLite can't bind it, and reads such a
+    JSON integer as a double itself. Such integers are not refused: a stored rule is read back
+    from PostgreSQL's jsonb, which writes a float like 1e19 out as a 20-digit integer."""
+    if isinstance(value, int) and abs(value) > MAX_BOUND_INTEGER:
+        return float(value)
+    return value
+
+
 def checked_instant(value: str) -> datetime:
-    """A ``date-time`` of a document that passed the JSON Schema's format check."""
+    """A ``date-time`` of a document that passed the JSON Schema's format check, in UTC."""
     parsed = parse_rfc3339(value)
     assert parsed is not None  # noqa: S101 - the JSON Schema's format check passed
     return parsed

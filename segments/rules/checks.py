@@ -6,18 +6,36 @@ are segmentable, and which operators and values fit each property's type. A docu
 problems is what ``segments.rules.compiler`` expects.
 """
 
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
 
 from engage_site.api.problems import Problem
+from interactions.public import (
+    DATE_TIME_RANGE,
+    NUMBER_RANGE,
+    date_time_out_of_range,
+    is_number,
+    parse_rfc3339,
+)
 from segments.rules.bounds import parse_instant
 from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
 from segments.rules.document import MAX_CONDITIONS, MAX_DEPTH, RULE_JSON_SCHEMA
 
-_VALIDATOR = Draft202012Validator(RULE_JSON_SCHEMA)
+# Dates of windows and first/last conditions are read by the core's one date-time reader, so a
+# rule holds only instants every layer can compare with (the compiler relies on it).
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date-time")
+def _is_date_time(value: object) -> bool:
+    return not isinstance(value, str) or parse_rfc3339(value) is not None
+
+
+_VALIDATOR = Draft202012Validator(RULE_JSON_SCHEMA, format_checker=_FORMATS)
+_DATE_TIME_EXPECTED = "must be an RFC 3339 date-time with an offset, like 2026-06-01T08:00:00Z"
 
 # The problem code of each failing JSON Schema keyword; any other keyword is "invalid".
 _SHAPE_CODES = {
@@ -55,7 +73,7 @@ def rule_shape_problems(document: Any, *, prefix: str = "rule") -> list[Problem]
         Problem(
             _path(prefix, error.absolute_path),
             _SHAPE_CODES.get(str(error.validator), "invalid"),
-            error.message,
+            _shape_message(error),
         )
         for error in sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
         if error.validator not in ("allOf", "if", "$ref")
@@ -68,6 +86,14 @@ def rule_shape_problems(document: Any, *, prefix: str = "rule") -> list[Problem]
     if len(nodes) > MAX_CONDITIONS:
         problems.append(Problem(prefix, "limit", f"has more than {MAX_CONDITIONS} conditions"))
     return problems
+
+
+def _shape_message(error: ValidationError) -> str:
+    if error.validator != "format":
+        return error.message
+    if isinstance(error.instance, str) and date_time_out_of_range(error.instance):
+        return f"must be {DATE_TIME_RANGE}"
+    return _DATE_TIME_EXPECTED
 
 
 def walk_rule(
@@ -166,26 +192,31 @@ def _operand_problems(where: Mapping[str, Any], info: PropertyInfo, at: str) -> 
     if "values" in needed and "values" in where:
         given += [(f"values.{index}", value) for index, value in enumerate(where["values"])]
     problems += [
-        Problem(f"{at}.{key}", "type", _expected(info))
+        problem
         for key, value in given
-        if not _fits(value, info)
+        if (problem := _value_problem(value, info, f"{at}.{key}")) is not None
     ]
     return problems
 
 
-def _fits(value: Any, info: PropertyInfo) -> bool:
+def _value_problem(value: Any, info: PropertyInfo, at: str) -> Problem | None:
+    """What is wrong with a value compared with the property, or None: it must be of the
+    property's type and within what every layer compares (``bounds``)."""
+    is_numeric = isinstance(value, int | float) and not isinstance(value, bool)
     if info.type in ("number", "integer"):
-        return (
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not is_numeric:
+            return Problem(at, "type", "must be a number")
+        if not is_number(value):
+            return Problem(at, "invalid", f"must be {NUMBER_RANGE}")
+        return None
+    if info.is_date:
+        if isinstance(value, str) and parse_instant(value) is not None:
+            return None
+        if isinstance(value, str) and date_time_out_of_range(value):
+            return Problem(at, "format", f"must be a date (YYYY-MM-DD) or {DATE_TIME_RANGE}")
+        return Problem(
+            at, "type", "must be a date (YYYY-MM-DD) or an RFC 3339 date-time with an offset"
         )
-    if info.is_date:
-        return isinstance(value, str) and parse_instant(value) is not None
-    return isinstance(value, str)
-
-
-def _expected(info: PropertyInfo) -> str:
-    if info.type in ("number", "integer"):
-        return "must be a number"
-    if info.is_date:
-        return "must be a date (YYYY-MM-DD) or an RFC 3339 date-time with an offset"
-    return "must be a string"
+    if not isinstance(value, str):
+        return Problem(at, "type", "must be a string")
+    return None

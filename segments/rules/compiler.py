@@ -17,24 +17,61 @@ from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Text
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from interactions.public import ContactTag, Interaction
-from segments.rules.bounds import checked_instant, count_range, parse_instant, window_bounds
+from segments.rules.bounds import (
+    bound_number,
+    checked_instant,
+    count_range,
+    parse_instant,
+    window_bounds,
+)
 from segments.rules.catalog import Catalog, PropertyInfo
+
+# Each as a template over the JSON string ``{t}``: the instant a stored date or date-time names.
+# ``has_offset``: it ends in ``±HH:MM``; SQLite shifts by minutes, PostgreSQL subtracts an
+# interval; the local part's microseconds are truncated, as Python reads them (PostgreSQL rounds).
+_SQLITE_OFFSET = "{t} GLOB '*[+-][0-9][0-9]:[0-9][0-9]'"
+_SQLITE_MINUTES = (
+    "(CASE SUBSTR({t}, -6, 1) WHEN '+' THEN -1 ELSE 1 END)"
+    " * (CAST(SUBSTR({t}, -5, 2) AS INTEGER) * 60 + CAST(SUBSTR({t}, -2, 2) AS INTEGER))"
+)
+_SQLITE_INSTANT = (
+    "STRFTIME('%%Y-%%m-%%d %%H:%%M:%%f', "
+    f"CASE WHEN {_SQLITE_OFFSET} THEN UPPER(SUBSTR({{t}}, 1, LENGTH({{t}}) - 6)) "
+    "ELSE UPPER({t}) END, "
+    f"CASE WHEN {_SQLITE_OFFSET} THEN ({_SQLITE_MINUTES}) || ' minutes' ELSE '+0 minutes' END)"
+)
+_POSTGRESQL_INSTANT = (
+    "((REGEXP_REPLACE(REGEXP_REPLACE({t}, '([Zz]|[+-][0-9]{{2}}:[0-9]{{2}})$', ''),"
+    " '([.][0-9]{{6}})[0-9]+$', '\\1'))::timestamp AT TIME ZONE 'UTC'"
+    " - COALESCE(SUBSTRING({t} FROM '[+-][0-9]{{2}}:[0-9]{{2}}$'), '+00:00')::interval)"
+)
+
+
+def _fill(template: str, sql: str, params: Any) -> tuple[str, list[Any]]:
+    """``template`` with every ``{t}`` replaced by ``(sql)``, and ``params`` once per use."""
+    return template.format(t=f"({sql})"), list(params) * template.count("{t}")
 
 
 class JsonInstant(Func):
-    """A date or date-time JSON string as a comparable instant: timestamptz on PostgreSQL, and a
-    normalised UTC text (``YYYY-MM-DD HH:MM:SS.SSS``) on SQLite."""
+    """A date or date-time JSON string as a comparable instant in UTC: timestamptz on PostgreSQL,
+    and a normalised UTC text (``YYYY-MM-DD HH:MM:SS.SSS``) on SQLite.
+
+    Every value the core keeps is one ``parse_rfc3339`` (or ``parse_date``) reads, kept as posted:
+    any offset up to ±23:59, ``t`` and ``z`` in either case, up to nine fraction digits. Neither
+    database reads all of those itself (PostgreSQL's timestamptz input raises an error on offsets
+    past ±15:59, SQLite's date functions answer NULL past ±14:59 and for a lowercase ``t``), so the
+    offset is cut off and subtracted as minutes or an interval. Nothing here can raise on a row:
+    PostgreSQL only parses an offset-free timestamp, and SQLite answers NULL for what it can't read.
+    """
 
     arity = 1
     output_field = TextField()
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"STRFTIME('%%Y-%%m-%%d %%H:%%M:%%f', {sql})", params
+        return _fill(_SQLITE_INSTANT, *compiler.compile(self.source_expressions[0]))
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql})::timestamptz", params
+        return _fill(_POSTGRESQL_INSTANT, *compiler.compile(self.source_expressions[0]))
 
 
 def _filter_where(
@@ -63,6 +100,15 @@ def _filter_where(
         source = KeyTextTransform if op == "contains" else KeyTransform
         matching = matching.alias(**{alias: source(name, "payload")})
         operands = {key: where[key] for key in ("value", "values", "min", "max") if key in where}
+        if info.type in ("number", "integer"):
+            # Only order comparisons bind the number itself; equality binds its JSON text.
+            operands.update(
+                {
+                    key: bound_number(operands[key])
+                    for key in ("value", "min", "max")
+                    if key in operands
+                }
+            )
     if op == "between":
         return matching.filter(
             **{f"{alias}__gte": operands["min"], f"{alias}__lte": operands["max"]}

@@ -13,7 +13,11 @@ the README):
   never matches them;
 - a property condition matches only interactions that have the property (``ne`` too); strings
   compare case-sensitively except ``contains``, which ignores case; date properties (string
-  properties with format ``date`` or ``date-time``) compare as instants in UTC.
+  properties with format ``date`` or ``date-time``) compare as instants in UTC;
+- values stay within what every layer compares: date-times within the core's ``parse_rfc3339``
+  range (checked as the ``date-time`` format), numbers within a double's range (integers past
+  64 bits are compared in double precision, ``segments.rules.bounds``), counts up to
+  ``MAX_COUNT``.
 
 ``segments.rules.checks`` checks a document against this schema and a tenant's catalog;
 ``segments.rules.compiler`` turns a checked one into a query.
@@ -24,6 +28,8 @@ from typing import Any
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 50
+# A count no contact reaches, and an integer every database binds (SQLite's are 64-bit).
+MAX_COUNT = 2**31 - 1
 
 COUNT_OPS = (">=", "<=", "=", "between")
 DATE_OPS = ("before", "after", "withinLastDays", "moreThanDaysAgo")
@@ -37,6 +43,7 @@ DATE_FORMATS = ("date", "date-time")
 _SCHEMA_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 _DATE_TIME = {"type": "string", "format": "date-time", "maxLength": 40}
 _DAYS = {"type": "integer", "minimum": 0, "maximum": 36500}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
 _SCALAR = {"type": ["string", "number", "boolean"]}
 
 
@@ -83,7 +90,7 @@ RULE_JSON_SCHEMA: dict[str, Any] = {
                         "then": {
                             "properties": {
                                 "op": {"const": op},
-                                "value": {"type": "integer", "minimum": 0},
+                                "value": _COUNT,
                             },
                             "required": ["op", "value"],
                             "additionalProperties": False,
@@ -96,8 +103,8 @@ RULE_JSON_SCHEMA: dict[str, Any] = {
                     "then": {
                         "properties": {
                             "op": {"const": "between"},
-                            "min": {"type": "integer", "minimum": 0},
-                            "max": {"type": "integer", "minimum": 0},
+                            "min": _COUNT,
+                            "max": _COUNT,
                         },
                         "required": ["op", "min", "max"],
                         "additionalProperties": False,

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from interactions.formats import parse_rfc3339
+from interactions.formats import date_time_out_of_range, parse_rfc3339
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,40 @@ def test_it_parses_rfc3339_timestamps(text: str, expected: datetime) -> None:
 )
 def test_it_refuses_anything_else(text: str) -> None:
     assert parse_rfc3339(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:59:59-14:00",  # the year 10000 in UTC
+        "0001-01-01T00:00:00+00:01",  # the year 0 in UTC
+        "2023-01-01T00:00:00+23:60",
+        "2023-01-01T00:00:00-30:00",
+    ],
+)
+def test_a_well_formed_date_time_out_of_every_layer_s_range_is_refused_and_said_so(
+    text: str,
+) -> None:
+    assert parse_rfc3339(text) is None
+    assert date_time_out_of_range(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-01T00:00:00+20:00", datetime(2023, 12, 31, 4, 0, tzinfo=UTC)),
+        ("9999-12-31T23:59:59+14:00", datetime(9999, 12, 31, 9, 59, 59, tzinfo=UTC)),
+        ("0001-01-01T00:00:00-23:59", datetime(1, 1, 1, 23, 59, tzinfo=UTC)),
+    ],
+)
+def test_it_answers_in_utc_up_to_offsets_of_23_59(text: str, expected: datetime) -> None:
+    parsed = parse_rfc3339(text)
+    assert parsed == expected
+    assert parsed is not None and parsed.tzinfo is UTC
+    assert not date_time_out_of_range(text)
+
+
+@pytest.mark.parametrize("text", ["2016-12-31T23:59:60Z", "2024-01-01T00:00:00.1234567890Z"])
+def test_leap_seconds_and_more_than_nine_fraction_digits_are_not_date_times(text: str) -> None:
+    assert parse_rfc3339(text) is None
+    assert not date_time_out_of_range(text)

@@ -301,3 +301,57 @@ class TestPayloads:
         compiled = CompiledSchema(schema_with(v={"type": "string", "format": fmt}))
         assert compiled.split({"v": good}).kept == {"v": good}
         assert [d.code for d in compiled.split({"v": bad}).dropped] == ["format"]
+
+
+class TestValuesEveryLayerHolds:
+    """Numbers past a double's range and date-times past the years 0001-9999 in UTC: valid JSON
+    and well-formed text, refused in a schema and dropped from a payload, each with its reason."""
+
+    @pytest.mark.parametrize(
+        ("spec", "field"),
+        [
+            ({"type": "number", "enum": [1, 10**400]}, "jsonSchema.properties.p.enum.1"),
+            ({"type": "number", "maximum": 10**400}, "jsonSchema.properties.p.maximum"),
+            ({"type": "integer", "minimum": -(10**309)}, "jsonSchema.properties.p.minimum"),
+            (
+                {"type": "number", "exclusiveMaximum": 10**309},
+                "jsonSchema.properties.p.exclusiveMaximum",
+            ),
+            ({"type": "string", "maxLength": 2**53}, "jsonSchema.properties.p.maxLength"),
+            ({"type": "string", "minLength": 10**400}, "jsonSchema.properties.p.minLength"),
+            ({"type": "number", "const": 1}, "jsonSchema.properties.p.const"),
+        ],
+    )
+    def test_a_schema_with_one_is_refused_naming_the_keyword(
+        self, spec: dict[str, object], field: str
+    ) -> None:
+        problems = check_schema_document(schema_with(p=spec), limits=LIMITS)
+        assert [problem.field for problem in problems] == [field]
+
+    def test_the_largest_double_is_still_a_number(self) -> None:
+        spec = {
+            "type": "number",
+            "minimum": -1.7976931348623157e308,
+            "enum": [int(1.7976931348623157e308)],
+        }
+        assert check_schema_document(schema_with(p=spec), limits=LIMITS) == []
+
+    def test_a_payload_with_one_keeps_the_rest(self) -> None:
+        compiled = CompiledSchema(
+            schema_with(
+                n={"type": "number"},
+                i={"type": "integer"},
+                at={"type": "string", "format": "date-time"},
+                ok={"type": "number"},
+            )
+        )
+        split = compiled.split(
+            {"n": 10**400, "i": -(10**400), "at": "9999-12-31T23:59:59-14:00", "ok": 2**64}
+        )
+        assert split.kept == {"ok": 2**64}
+        assert codes(split.dropped) == [
+            ("payload.n", "maximum"),
+            ("payload.i", "minimum"),
+            ("payload.at", "format"),
+        ]
+        assert "0001 to 9999" in split.dropped[2].message
