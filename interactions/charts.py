@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from interactions.formats import in_zone
+
 # Chart periods: the finest that keeps a span to at most about 70 bars.
 DAY, WEEK, MONTH, YEAR = "day", "week", "month", "year"
 _DAYS_BY_DAY = 62
@@ -106,8 +108,8 @@ def chart_span(
     """The first and last day the chart covers: the filters' days, else the charted schemas'
     first and last interactions (in ``tz``), else today."""
     if relevant:
-        first_day = since or min(item.first for item in relevant).astimezone(tz).date()
-        last_day = until or max(item.last for item in relevant).astimezone(tz).date()
+        first_day = since or in_zone(min(item.first for item in relevant), tz).date()
+        last_day = until or in_zone(max(item.last for item in relevant), tz).date()
     else:
         first_day = since or until or today
         last_day = until or first_day

@@ -11,7 +11,7 @@ guard against an offset or a year it can't represent.
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 
 _DATE_TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
@@ -25,6 +25,15 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", re.A
 DATE_TIME_RANGE = (
     "an RFC 3339 date-time with an offset of at most ±23:59, in the years 0001 to 9999 once in UTC"
 )
+
+
+def in_zone(value: datetime, tz: tzinfo) -> datetime:
+    """``value`` in the time zone ``tz``; in UTC for a moment that zone can't show (the first
+    hours of year 1 west of UTC, the last of year 9999 east of it)."""
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        return value.astimezone(UTC)
 
 
 def _offset_in_range(offset: str) -> bool:

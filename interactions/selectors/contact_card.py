@@ -15,7 +15,7 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, DateField, Max, Min, QuerySet
@@ -179,6 +179,9 @@ def _summary(tenant: Tenant, contact: Contact) -> list[SchemaSummary]:
     )
 
 
+CHARTABLE = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
+
+
 def _chart(
     interactions: QuerySet[Interaction],
     relevant: list[SchemaSummary],
@@ -194,9 +197,10 @@ def _chart(
     # Periods come back as the local dates they start on (DateField output: no per-row time
     # zone conversion in Python).
     buckets = (
-        interactions.annotate(
-            period=Trunc("created_date", period, output_field=DateField(), tzinfo=tz)
-        )
+        # A moment within a day of the calendar's ends may not exist in the tenant's zone (year 1
+        # in New York), and the database's zone conversion fails on it: it is listed, not charted.
+        interactions.filter(created_date__range=CHARTABLE)
+        .annotate(period=Trunc("created_date", period, output_field=DateField(), tzinfo=tz))
         .values("period", "schema_id")
         .annotate(n=Count("id"))
         .order_by()

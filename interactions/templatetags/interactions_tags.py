@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from interactions.formats import parse_rfc3339
+from interactions.formats import in_zone, parse_rfc3339
 from interactions.selectors.contact_card import PropertyValue
 
 register = template.Library()
@@ -43,7 +43,7 @@ def readable_date(value: date) -> str:
 
 def readable_datetime(value: datetime, tz: Any) -> str:
     """Like "3 May 2024, 14:05", in the time zone ``tz`` (a ZoneInfo or its name)."""
-    local = value.astimezone(_zone(tz))
+    local = in_zone(value, _zone(tz))
     return f"{readable_date(local)}, {local:%H:%M}"
 
 
@@ -98,7 +98,7 @@ def tenant_date(value: datetime | date | None, tz: Any) -> str:
     if value is None:
         return EMPTY
     if isinstance(value, datetime):
-        return readable_date(value.astimezone(_zone(tz)))
+        return readable_date(in_zone(value, _zone(tz)).date())
     return readable_date(value)
 
 

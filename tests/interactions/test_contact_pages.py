@@ -880,3 +880,27 @@ def test_dates_in_the_list_use_the_tenants_timezone(
     add_interactions(contact, card_schema, 1, start=datetime(2024, 6, 1, 20, 0, tzinfo=UTC))
     page = html(mia.get("/contacts/"))
     assert "2 Jun 2024, 05:00" in text(find(page, "td", "last-interaction"))
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment"),
+    [
+        ("America/New_York", datetime(1, 1, 1, 0, 0, tzinfo=UTC)),
+        ("Asia/Tokyo", datetime(9999, 12, 31, 23, 0, tzinfo=UTC)),
+    ],
+)
+def test_moments_at_the_ends_of_the_calendar_are_shown_whatever_the_time_zone(
+    mia: Client,
+    alice: Persona,
+    contact: Contact,
+    card_schema: InteractionSchema,
+    zone: str,
+    moment: datetime,
+) -> None:
+    """Year 1 in New York and year 10000 in Tokyo don't exist: such moments are shown in UTC."""
+    alice.tenant.timezone = zone
+    alice.tenant.save(update_fields=["timezone"])
+    make_interaction(contact, card_schema, {"rating": 2}, created_date=moment)
+    for tab in ("overview", "interactions"):
+        assert mia.get(card_url(contact, tab=tab)).status_code == 200
+    assert mia.get("/contacts/").status_code == 200

@@ -1,5 +1,6 @@
 """Migrations that move data, run forwards and backwards on the test database."""
 
+import importlib
 from typing import Any
 
 import pytest
@@ -68,3 +69,28 @@ def test_the_segment_window_index_covers_the_contact_and_is_in_the_model_state()
         (definition,) = cursor.fetchone()
     assert "(tenant_id, schema_id, created_date" in definition.replace('"', "")
     assert "contact_id" in definition
+
+
+@pytest.mark.django_db
+def test_moments_past_year_9999_stored_before_the_check_become_readable(alice: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL could store such a moment")
+    from tests.factories import ContactFactory, make_interaction, make_schema
+
+    interaction = make_interaction(ContactFactory(tenant=alice.tenant), make_schema(alice.tenant))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE interactions_interaction SET created_date = %s WHERE id = %s",
+            ["10000-01-01 13:59:59+00", interaction.pk],
+        )
+    assert alice.get(f"interactions/{interaction.pk}").status_code == 500
+
+    clamp = importlib.import_module(
+        "interactions.migrations.0009_clamp_created_dates_past_year_9999"
+    ).clamp
+    with connection.schema_editor() as schema_editor:
+        clamp(None, schema_editor)
+
+    answer = alice.get(f"interactions/{interaction.pk}")
+    assert answer.status_code == 200
+    assert answer.json()["createdDate"].startswith("9999-12-31T23:59:59.999")
