@@ -1,3 +1,4 @@
-"""The admin, one module per concept. Every list and form is scoped to the acting tenant."""
+"""The admin, one module per concept. Every list and form is scoped to the acting tenant
+(``scoping`` says what every model admin must be)."""
 
-from interactions.admin import contacts, interactions, schemas, tenants  # noqa: F401
+from interactions.admin import contacts, interactions, schemas, scoping, tenants  # noqa: F401
