@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
 
 
@@ -27,7 +28,11 @@ class EngageAdminSite(admin.AdminSite):
     ) -> None:
         super().register(model_or_iterable, admin_class, **options)
         if self._sealed:
-            self.seal()
+            try:
+                self.seal()
+            except ImproperlyConfigured:
+                self.unregister(model_or_iterable)
+                raise
 
     def seal(self) -> None:
         from interactions.admin.scoping import admin_registry_seal

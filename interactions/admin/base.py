@@ -8,6 +8,7 @@ that): a ``TenantScopedAdmin``, whose every query starts from the acting tenant,
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -136,6 +137,13 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     only the operator manages (which tenant a staff user works for).
 
     The admin site makes every third-party admin of such a model one of these."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Refused before the lookup: Django's history page would otherwise tell a missing row
+        # (a redirect) from an existing one (refused).
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only superusers manage these.")
+        return super().get_object(request, object_id, from_field)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser) and super().has_module_permission(request)
