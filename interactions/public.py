@@ -4,7 +4,7 @@ Everything else in ``interactions`` is internal and may change shape without not
 contracts in ``pyproject.toml`` (import-linter) hold other apps to this module.
 """
 
-from interactions.admin.base import TenantScopedAdmin
+from interactions.admin.base import TenantScopedAdmin, TenantScopedInline
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.extensions import (
@@ -49,6 +49,7 @@ __all__ = [
     "Tenant",
     "TenantApiView",
     "TenantScopedAdmin",
+    "TenantScopedInline",
     "contact_tag_add",
     "date_time_out_of_range",
     "describe_properties",

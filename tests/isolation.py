@@ -16,14 +16,20 @@ this module alone.
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.db import connection
+from django.db.models import Model, ProtectedError, RestrictedError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.resolvers import RegexPattern
 
 from interactions.public import ADMIN, MARKETER
 from tests.conftest import Persona, staff_client
@@ -212,8 +218,16 @@ def without_generated(body: Any, paths: tuple[str, ...]) -> Any:
 
 
 def row_counts() -> dict[str, int]:
-    """How many rows each model of the project has."""
-    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+    """How many rows each model of the project has (in one query)."""
+    models = apps.get_models()
+    quote_name = connection.ops.quote_name
+    counts = ", ".join(
+        f"(SELECT COUNT(*) FROM {quote_name(model._meta.db_table)})" for model in models
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}")
+        row = cursor.fetchone()
+    return {model._meta.label: count for model, count in zip(models, row, strict=True)}
 
 
 def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -334,3 +348,187 @@ def assert_routes_covered(cases: Iterable[Case[Any]], app: str) -> None:
     assert existing, f"{app} serves no API route"
     assert existing - covered == set(), "add a case to CASES for each of these"
     assert covered - existing == set(), "these cases name routes that no longer exist"
+
+
+# --- Enumeration: every tenant-owned model and every URL pattern ----------------------------------
+# For suites that find what to attack instead of listing it (``tests/test_isolation_enumerated``):
+# a new model or route is covered the moment it exists.
+
+TENANT_LABEL = "interactions.Tenant"
+# Markers tenant A's objects carry in their texts: B must never see one.
+A_MARKER = "alice"
+
+
+def tenant_owned_models() -> Mapping[type[Model], str]:
+    """Every model whose rows belong to one tenant, with the lookup from a row to that tenant's
+    pk: ``pk`` for tenants, the foreign key for rows that name their tenant (``tenant``), and
+    through required foreign keys for rows that belong to such a row (``run__tenant``)."""
+    return _tenant_owned_models()
+
+
+@cache
+def _tenant_owned_models() -> Mapping[type[Model], str]:
+    owned: dict[type[Model], str] = {}
+    for model in apps.get_models():
+        path = _tenant_lookup(model, frozenset())
+        if path is not None:
+            owned[model] = path
+    return MappingProxyType(owned)
+
+
+def _tenant_lookup(model: type[Model], seen: frozenset[type[Model]]) -> str | None:
+    if model._meta.label == TENANT_LABEL:
+        return "pk"
+    required = [
+        relation
+        for relation in model._meta.fields
+        if relation.is_relation and not relation.null and relation.related_model not in seen
+    ]
+    for relation in required:
+        if relation.related_model._meta.label == TENANT_LABEL:
+            return relation.name
+    for relation in required:
+        inner = _tenant_lookup(relation.related_model, seen | {model})
+        if inner not in (None, "pk"):
+            return f"{relation.name}__{inner}"
+    return None
+
+
+def tenant_snapshot(tenant_pk: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every row the tenant owns, field by field, model by model."""
+    return {
+        model._meta.label: list(
+            model._base_manager.filter(**{path: tenant_pk}).order_by("pk").values()
+        )
+        for model, path in tenant_owned_models().items()
+    }
+
+
+@dataclass(frozen=True)
+class UrlPattern:
+    """One URL pattern, wherever it is included: its namespace and name (if any), its whole
+    route, its parameters, the model of the admin serving it (per-model admin URLs), and the
+    methods its view answers (GET and POST for function views, whose methods can't be read)."""
+
+    namespace: str
+    name: str
+    route: str
+    parameters: tuple[str, ...]
+    model: type[Model] | None
+    methods: frozenset[str]
+    # The patterns from the root down to this one, to build its URL.
+    chain: tuple[Any, ...] = field(repr=False, compare=False, default=())
+
+    @property
+    def label(self) -> str:
+        name = f"{self.namespace}:{self.name}" if self.namespace else self.name
+        return name or f"/{self.route}"
+
+    def url(self, values: Mapping[str, str]) -> str:
+        """The path with ``values`` for its parameters (through each one's converter)."""
+        missing = set(self.parameters) - set(values)
+        assert not missing, f"{self.label}: no value for {missing}"
+        parts = []
+        for pattern in self.chain:
+            if isinstance(pattern.pattern, RegexPattern):
+                # Only the admin's app index is a regular expression: its one group is the
+                # whole segment.
+                text = re.sub(
+                    r"\(\?P<(\w+)>[^)]*\)", lambda m: values[m[1]], pattern.pattern._regex
+                )
+                parts.append(text.lstrip("^").rstrip("$").replace("\\", ""))
+                continue
+            converters = pattern.pattern.converters
+            parts.append(
+                re.sub(
+                    r"<(?:\w+:)?(\w+)>",
+                    lambda m, converters=converters: converters[m[1]].to_url(values[m[1]]),
+                    str(pattern.pattern),
+                )
+            )
+        return "/" + "".join(parts)
+
+
+def url_patterns() -> list[UrlPattern]:
+    """Every URL pattern of the project (the API's under one of its versions only)."""
+    from django.contrib import admin
+
+    admin_models = {
+        f"{model._meta.app_label}/{model._meta.model_name}/": model
+        for model in admin.site._registry
+    }
+
+    def walk(
+        patterns: list[Any], namespace: str, chain: tuple[Any, ...], model: type[Model] | None
+    ) -> list[UrlPattern]:
+        found: list[UrlPattern] = []
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if str(pattern.pattern).startswith("api/") and inner != API_NAMESPACE:
+                    continue  # the API's other versions are served by the same code
+                if inner == ADMIN_NAMESPACE and model is None:
+                    model_here = admin_models.get(str(pattern.pattern))
+                else:
+                    model_here = model
+                found += walk(pattern.url_patterns, inner, (*chain, pattern), model_here)
+                continue
+            found.append(_url_pattern(pattern, namespace, (*chain, pattern), model))
+        return found
+
+    return walk(get_resolver().url_patterns, "", (), None)
+
+
+def _url_pattern(
+    pattern: URLPattern, namespace: str, chain: tuple[Any, ...], model: type[Model] | None
+) -> UrlPattern:
+    parameters: list[str] = []
+    route = ""
+    for part in chain:
+        if isinstance(part.pattern, RegexPattern):
+            parameters += list(part.pattern.regex.groupindex)
+            route += part.pattern._regex.lstrip("^").rstrip("$")
+        else:
+            parameters += list(part.pattern.converters)
+            route += str(part.pattern)
+    callback: Any = pattern.callback
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is not None and namespace == API_NAMESPACE:
+        methods = {m.upper() for m in HTTP_METHODS if hasattr(view_class, m)}
+    else:
+        methods = {"GET", "POST"}
+    return UrlPattern(
+        namespace=namespace,
+        name=pattern.name or "",
+        route=route,
+        parameters=tuple(parameters),
+        model=model,
+        methods=frozenset(methods),
+        chain=chain,
+    )
+
+
+@contextmanager
+def committed_rows(django_db_blocker: Any) -> Iterator[None]:
+    """Rows made inside are committed, for a whole module's tests to share (each test still runs
+    in a transaction rolled back at its end), and deleted when the block ends, so that the tests
+    after the module find the database as it was."""
+    with django_db_blocker.unblock():
+        models = apps.get_models()
+        before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in models}
+        try:
+            yield
+        finally:
+            # Tenants first (their rows go with them), then what is left, over a few passes for
+            # rows that protect others.
+            ordered = sorted(models, key=lambda model: model._meta.label != TENANT_LABEL)
+            for _ in range(3):
+                for model in ordered:
+                    with suppress(ProtectedError, RestrictedError):
+                        model._base_manager.exclude(pk__in=before[model]).delete()
+            left = {
+                model._meta.label: count
+                for model in models
+                if (count := model._base_manager.exclude(pk__in=before[model]).count())
+            }
+            assert not left, f"rows left behind: {left}"

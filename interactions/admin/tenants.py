@@ -2,16 +2,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
-from interactions.admin.base import TenantScopedAdmin, acting_tenant
+from interactions.admin.base import SuperuserOnlyAdmin, TenantScopedAdmin, acting_tenant
 from interactions.models import ApiKey, StaffAccount, Tenant
 from interactions.services.tenants import api_key_create, api_key_revoke, api_key_rotate
-from interactions.views.tenancy import current_tenant
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantAdmin(TenantScopedAdmin):
     """Superusers see every tenant; a tenant's admin sees and edits its own (time zone, name)."""
 
     list_display = ("slug", "name", "timezone", "max_schemas", "max_segmentable_properties")
@@ -19,22 +18,14 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     readonly_fields = ("created_at",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        tenant = current_tenant(request)
-        return queryset.filter(pk=tenant.pk) if tenant else queryset.none()
+        if request.user.is_superuser:  # they manage every tenant, not only the one they act for
+            return super(TenantScopedAdmin, self).get_queryset(request)
+        return super().get_queryset(request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:
             return self.readonly_fields
         return (*self.readonly_fields, "slug", "max_schemas", "max_segmentable_properties")
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404("No such tenant.")
-        return obj
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
@@ -96,25 +87,10 @@ class ApiKeyAdmin(TenantScopedAdmin):
 
 
 @admin.register(StaffAccount)
-class StaffAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StaffAccountAdmin(SuperuserOnlyAdmin):
     """Which tenant each staff user works for (superusers only)."""
 
     list_display = ("user", "tenant")
     list_select_related = ("user", "tenant")
     search_fields = ("user__username", "tenant__slug")
     autocomplete_fields = ("user",)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)

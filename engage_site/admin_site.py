@@ -1,0 +1,51 @@
+"""The admin site: every model admin is scoped to the acting tenant or open to superusers only.
+
+The rules are the core's (``interactions.admin.scoping``); this module only holds the site to them,
+once every app's admin module has registered (and again for any registered later). It imports no
+app at the top, since Django imports it while it loads the apps.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model
+
+
+class EngageAdminSite(admin.AdminSite):
+    """Refuses a tenant-owned model under an unscoped admin; makes the admins other packages
+    register for models no tenant owns (users, groups, login attempts) superuser-only."""
+
+    _sealed = False
+
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        admin_class: Any = None,
+        **options: Any,
+    ) -> None:
+        super().register(model_or_iterable, admin_class, **options)
+        if self._sealed:
+            try:
+                self.seal()
+            except ImproperlyConfigured:
+                self.unregister(model_or_iterable)
+                raise
+
+    def seal(self) -> None:
+        from interactions.admin.scoping import admin_registry_seal
+
+        admin_registry_seal(self)
+        self._sealed = True
+
+
+class EngageAdminConfig(AdminConfig):
+    default_site = "engage_site.admin_site.EngageAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # imports every app's admin module, which registers its admins
+        site = admin.site
+        if isinstance(site, EngageAdminSite):
+            site.seal()
