@@ -146,7 +146,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Short timeouts: the rate limiter fails open instead of stalling on a dead Redis.
+            # Short timeouts: the rate limiter and the dispatch hint skip the cache for a while
+            # instead of stalling requests on a dead Redis.
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
@@ -162,7 +163,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # Above the 1 s BRPOP of the workers; without a socket timeout a publish on a connection the
+    # broker silently dropped would wait forever. Hints use shorter ones (engage_site/hints.py).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Safety net: events are dispatched right after each commit; this catches any whose task was
