@@ -1,8 +1,10 @@
 """The Celery application.
 
-With ``REDIS_URL`` set, tasks go to Redis and run in ``celery worker`` processes, and periodic
-jobs are scheduled by ``celery beat``. Without it, tasks run eagerly in the calling process and
-``manage.py serve`` runs the periodic jobs in a companion process (``run_periodic_jobs``).
+Tasks always run in ``celery worker`` processes. With ``REDIS_URL`` set, tasks go through Redis and
+periodic jobs are scheduled by ``celery beat``; run both beside the web processes. Without it,
+tasks go through message files under ``DATA_DIR`` (kombu's filesystem transport), and
+``manage.py serve`` starts a worker and the periodic jobs (``run_periodic_jobs``) as companion
+processes of its own (``engage_site/companions.py``).
 """
 
 import os

@@ -1,8 +1,9 @@
 """Settings, read from the environment with embedded defaults.
 
-Without any variable set the app runs on a SQLite file, runs tasks in-process and keeps blobs on
-local disk under ``DATA_DIR``. Production differs only by environment: ``DATABASE_URL``,
-``REDIS_URL``, ``SECRET_KEY`` and the storage variables. ``.env.example`` lists every variable.
+Without any variable set the app runs on a SQLite file, queues tasks in message files for a worker
+that ``manage.py serve`` starts, and keeps blobs on local disk, all under ``DATA_DIR``. Production
+differs only by environment: ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and the storage
+variables. ``.env.example`` lists every variable.
 """
 
 import secrets
@@ -139,6 +140,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker and tasks ----------------------------------------------------------------------
+# With REDIS_URL, Redis is the cache and the Celery broker. Without it the cache is a directory and
+# the broker is kombu's filesystem transport (message files), both under DATA_DIR, so the web
+# processes and the companion processes that `manage.py serve` starts (a Celery worker and the
+# periodic jobs) share them with no server to run. Tasks run in worker processes either way.
 REDIS_URL = env_str("REDIS_URL")
 
 if REDIS_URL:
@@ -146,23 +151,48 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Short timeouts: the rate limiter fails open instead of stalling on a dead Redis.
+            # Short timeouts: the rate limiter and the dispatch hint skip the cache for a while
+            # instead of stalling requests on a dead Redis.
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        # Above the 1 s BRPOP of the workers; without a socket timeout a publish on a connection
+        # the broker silently dropped would wait forever. Hints use shorter ones
+        # (engage_site/hints.py).
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+    _BROKER_DIR = DATA_DIR / "broker"
+    for _folder in ("queue", "control"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+        # How often an idle worker looks for new message files.
+        "polling_interval": 0.1,
+    }
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", False)
+# Tests run tasks in-process unless they ask for a worker (tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Safety net: events are dispatched right after each commit; this catches any whose task was

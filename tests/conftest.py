@@ -36,10 +36,12 @@ def _fast_and_strict(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _tasks_in_process_unless_a_worker_is_wanted(request: Any) -> Any:
     """With REDIS_URL set the broker is real. Tests that don't ask for a worker run their tasks
-    in-process, as without Redis, so that no worker touches their data while pytest flushes it
-    (a worker dispatching a test's events during the flush can deadlock it)."""
-    wants_worker = "worker" in request.keywords or {"celery_worker", "background"} & set(
-        request.fixturenames
+    in-process, and so does every test without REDIS_URL (tests that want the embedded broker
+    run the app in processes of their own), so that no worker touches their data while pytest
+    flushes it (a worker dispatching a test's events during the flush can deadlock it)."""
+    wants_worker = bool(os.environ.get("REDIS_URL")) and (
+        "worker" in request.keywords
+        or bool({"celery_worker", "background"} & set(request.fixturenames))
     )
     if wants_worker:
         yield

@@ -2,12 +2,18 @@
 
 Serves the app with gunicorn on PostgreSQL, lifts the rate limit for the benchmark's key, and drives
 both endpoints with wrk from a separate process for a fixed time at a fixed concurrency.
+
+With the Redis broker (the default) Redis is a redis-server of the benchmark's own, with a Celery
+worker and beat as in production, and a last phase posts with that redis-server stopped: a broker
+outage must not slow ingestion (bar: p50 within 2x of normal). Once Redis is back, the time the
+periodic sweep takes to hand over the events committed meanwhile is printed too.
 """
 
 import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -83,6 +89,50 @@ def setup(env: dict[str, str]) -> tuple[str, str]:
     return unlimited, contact
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_redis(port: int, directory: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", directory],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+UNDISPATCHED = (
+    "from interactions.models import InteractionEvent\n"
+    "print(InteractionEvent.objects.filter(dispatched_at__isnull=True).count())\n"
+)
+
+
+def undispatched_events(env: dict[str, str]) -> int:
+    script = [sys.executable, "manage.py", "shell", "-v0", "-c", UNDISPATCHED]
+    return int(run(script, env).strip().splitlines()[-1])
+
+
 def wait_for_server() -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -106,13 +156,15 @@ def parse_wrk(output: str) -> dict[str, float]:
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     total = re.search(r"(\d+) requests in", output)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50": latency("50"),
         "p99": latency("99"),
         "requests": float(total.group(1)) if total else 0.0,
-        "errors": float(non_2xx.group(1)) if non_2xx else 0.0,
+        "errors": float(non_2xx.group(1) if non_2xx else 0)
+        + float(timeouts.group(1) if timeouts else 0),
     }
 
 
@@ -131,6 +183,9 @@ def drive(
         "-t2",
         f"-c{connections}",
         f"-d{seconds}s",
+        # wrk leaves answers slower than its timeout (2 s by default) out of the latencies.
+        "--timeout",
+        "30s",
         "--latency",
         "-H",
         f"apikey: {key}",
@@ -154,8 +209,9 @@ def main() -> None:
         "--broker",
         choices=["redis", "none"],
         default="redis",
-        help="redis (default): as in production, tasks go to Redis and a Celery worker runs them; "
-        "none: the embedded mode, tasks run inside the web process",
+        help="redis (default): as in production, tasks go to Redis (a redis-server of the "
+        "benchmark's own) and a Celery worker runs them, and a last phase stops Redis; none: the "
+        "embedded broker (message files under DATA_DIR), as `manage.py serve` without REDIS_URL",
     )
     args = parser.parse_args()
 
@@ -171,17 +227,21 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
+    redis_port = free_port()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    # The server's, worker's and beat's output (the outage phase makes them talk) goes here.
+    log_fd, log_path = tempfile.mkstemp(prefix="engage-bench-ingest-", suffix=".log")
+    log = os.fdopen(log_fd, "ab")
+    print(f"Logs of the server, worker and beat: {log_path}", flush=True)
     if args.broker == "redis":
-        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
-        subprocess.run(
-            ["redis-cli", "-u", env["REDIS_URL"], "flushdb"], check=True, capture_output=True
-        )
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        processes["redis"] = start_redis(redis_port, data_dir)
     wrk = ensure_wrk()
     ensure_database(database_url)
     print(f"Setting up {database_url} …", flush=True)
     key, contact = setup(env)
     env["BENCH_CONTACT"] = contact
-    server = subprocess.Popen(
+    processes["server"] = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -196,25 +256,46 @@ def main() -> None:
         ],
         cwd=ROOT,
         env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    worker = None
-    if args.broker == "redis":
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "engage_site",
-                "worker",
-                "--concurrency=1",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
+    celery = [sys.executable, "-m", "celery", "-A", "engage_site"]
+    # The worker and beat, as in production (`manage.py serve` starts the same without Redis).
+    processes["worker"] = subprocess.Popen(
+        [
+            *celery,
+            "worker",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    processes["beat"] = subprocess.Popen(
+        [*celery, "beat", "--loglevel=ERROR", "-s", os.path.join(data_dir, "beat")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    outage: dict[str, float] | None = None
+    catch_up: float | None = None
+
+    def ingest_phase(seconds: int) -> dict[str, float]:
+        return drive(
+            wrk,
+            key=key,
+            path="/api/v2/interactions",
+            seconds=seconds,
+            connections=args.connections,
+            script=HERE / "ingest.lua",
             env=env,
         )
+
     try:
         wait_for_server()
         # Warm up both endpoints (connections, compiled validator) before measuring.
@@ -227,15 +308,7 @@ def main() -> None:
             script=None,
             env=env,
         )
-        drive(
-            wrk,
-            key=key,
-            path="/api/v2/interactions",
-            seconds=2,
-            connections=args.connections,
-            script=HERE / "ingest.lua",
-            env=env,
-        )
+        ingest_phase(2)
         print(
             f"Measuring {args.seconds}s per endpoint at concurrency {args.connections} "
             f"({args.workers} gunicorn workers, broker: {args.broker}) …",
@@ -250,25 +323,30 @@ def main() -> None:
             script=None,
             env=env,
         )
-        ingest = drive(
-            wrk,
-            key=key,
-            path="/api/v2/interactions",
-            seconds=args.seconds,
-            connections=args.connections,
-            script=HERE / "ingest.lua",
-            env=env,
-        )
+        ingest = ingest_phase(args.seconds)
+        if args.broker == "redis":
+            print(f"Measuring {args.seconds}s of ingest with redis-server stopped …", flush=True)
+            stop(processes["redis"])
+            outage = ingest_phase(args.seconds)
+            processes["redis"] = start_redis(redis_port, data_dir)
+            back = time.monotonic()
+            # Beat and the worker reconnect on their own; a supervisor would restart them if they
+            # had exited.
+            for name in ("worker", "beat"):
+                if processes[name].poll() is not None:
+                    print(f"(the {name} exited during the outage)", flush=True)
+            deadline = back + 120
+            while undispatched_events(env) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            if not undispatched_events(env):
+                catch_up = time.monotonic() - back
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+        for process in reversed(processes.values()):
+            stop(process)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print()
-    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>10}")
     for name, figures in (
         ("GET /api/v2/ping (baseline)", baseline),
         ("POST /api/v2/interactions", ingest),
@@ -279,6 +357,25 @@ def main() -> None:
         )
     ratio = ingest["rps"] / baseline["rps"] if baseline["rps"] else 0.0
     print(f"\ningest / baseline throughput: {ratio:.0%}  (target: at least 40%, p99 under 50 ms)")
+    if outage is not None:
+        print()
+        header = f"{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>10}"
+        print(f"{'POST /api/v2/interactions':<34}{header}")
+        for name, figures in (("broker up", ingest), ("broker (redis-server) stopped", outage)):
+            print(
+                f"{name:<34}{figures['rps']:>10.0f}{figures['p50']:>10.2f}"
+                f"{figures['p99']:>10.2f}{figures['errors']:>10.0f}"
+            )
+        p50_ratio = outage["p50"] / ingest["p50"] if ingest["p50"] else 0.0
+        p99_ratio = outage["p99"] / ingest["p99"] if ingest["p99"] else 0.0
+        print(
+            f"\noutage / normal: p50 {p50_ratio:.2f}x, p99 {p99_ratio:.2f}x  "
+            "(target: p50 within 2x)"
+        )
+        if catch_up is None:
+            print("events committed during the outage: NOT all dispatched within 120 s of Redis")
+        else:
+            print(f"events committed during the outage: all dispatched {catch_up:.1f}s after Redis")
 
 
 if __name__ == "__main__":

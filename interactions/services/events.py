@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from engage_site.hints import hint_send, hints_pause, hints_paused
 from interactions.extensions import event_subscribers
 from interactions.models import Interaction, InteractionEvent
 from interactions.services.event_deliveries import events_hand_over
@@ -43,13 +44,17 @@ def interaction_event_record(
         schema_pk=interaction.schema_id,
         source=source,
     )
-    # Robust: with the broker down the request still succeeds (the interaction is committed);
-    # the periodic sweep dispatches the event once the broker is back.
+    # Robust: whatever goes wrong there, the request still succeeds (the interaction is
+    # committed); the periodic sweep dispatches the event.
     transaction.on_commit(interaction_events_dispatch_soon, robust=True)
 
 
 def interaction_events_dispatch_soon() -> None:
     """Enqueue a dispatch unless one is already waiting to start.
+
+    A hint (``engage_site.hints``): it never holds up the request that committed the events, and
+    with the broker or the cache unreachable it is skipped (for a few seconds after a failure);
+    the periodic sweep then dispatches the events.
 
     Under load most requests find one waiting and skip the enqueue (one cache write instead of a
     broker round trip), and the dispatcher hands over big batches. No event is left behind: the
@@ -59,13 +64,15 @@ def interaction_events_dispatch_soon() -> None:
     """
     from interactions.tasks import interaction_events_dispatch_task  # tasks import this module
 
+    if hints_paused():
+        return
     try:
         waiting = not cache.add(DISPATCH_PENDING, 1, timeout=DISPATCH_PENDING_SECONDS)
-    except Exception:
-        logger.warning("Cache unreachable; enqueueing an event dispatch anyway", exc_info=True)
-        waiting = False
+    except Exception as error:  # the cache is the broker's Redis in production
+        hints_pause(f"Cache unreachable ({type(error).__name__}: {error})")
+        return
     if not waiting:
-        interaction_events_dispatch_task.delay()
+        hint_send(interaction_events_dispatch_task)
 
 
 def interaction_events_dispatch_started() -> None:

@@ -13,8 +13,9 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs of CELERY_BEAT_SCHEDULE in this process, for installs without "
-        "Redis (`manage.py serve` starts it). With Redis, run `celery beat` and `celery worker`."
+        "Run the periodic jobs of CELERY_BEAT_SCHEDULE in this process, in place of celery beat: "
+        "`manage.py serve` starts it beside its worker without Redis, and --once suits cron. "
+        "With Redis, run `celery beat` and `celery worker`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

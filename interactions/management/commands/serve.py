@@ -1,11 +1,10 @@
-import subprocess
-import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
+from engage_site.companions import companions_start, companions_stop
 from engage_site.wsgi import application
 
 
@@ -24,19 +23,28 @@ class _Server(BaseApplication):
 
 class Command(BaseCommand):
     help = (
-        "Serve the app with gunicorn. Without REDIS_URL it also runs the periodic jobs in a "
-        "companion process (tasks run in-process); with REDIS_URL run celery worker and beat."
+        "Serve the app with gunicorn. Without REDIS_URL it also runs a Celery worker on the "
+        "embedded broker and the periodic jobs, as companion processes that stop with it; with "
+        "REDIS_URL run celery worker and beat beside it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--task-concurrency",
+            type=int,
+            default=2,
+            help="processes of the companion Celery worker (without REDIS_URL only)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jobs = None
+        companions = []
         if not settings.REDIS_URL:
-            jobs = subprocess.Popen([sys.executable, "manage.py", "run_periodic_jobs"])
+            companions = companions_start(
+                base_dir=settings.BASE_DIR, concurrency=options["task_concurrency"]
+            )
         try:
             _Server(
                 {
@@ -54,6 +62,4 @@ class Command(BaseCommand):
                 }
             ).run()
         finally:
-            if jobs is not None:
-                jobs.terminate()
-                jobs.wait(timeout=10)
+            companions_stop(companions)
