@@ -15,7 +15,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database answers, and so does the broker when one is configured."""
+    """Ready when the database answers. The broker's state is reported but does not make a web
+    process unready: requests are served without it (background work catches up when it is
+    back), so a load balancer must not take every web process out during a broker outage."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -26,10 +28,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "unavailable"
     if settings.REDIS_URL:
         checks["broker"] = _broker_status()
-    ready = all(status == "ok" for status in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
-    )
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "unavailable", "checks": checks}, status=503)
+    degraded = any(status != "ok" for status in checks.values())
+    return JsonResponse({"status": "degraded" if degraded else "ok", "checks": checks})
 
 
 def _broker_status() -> str:

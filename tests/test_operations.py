@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -53,18 +54,30 @@ def test_readyz_checks_the_database_and_no_broker_without_redis(
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_configured_broker_is_unreachable(
+def test_readyz_stays_ready_but_says_degraded_when_the_configured_broker_is_unreachable(
     client: Client, settings: Any
 ) -> None:
+    """Requests are served while the broker is down, so the process must stay in rotation."""
     unreachable = "redis://127.0.0.1:1/0"  # loopback, a port nothing listens on
     settings.REDIS_URL = unreachable
     settings.CELERY_BROKER_URL = unreachable
     response = client.get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json() == {
-        "status": "unavailable",
+        "status": "degraded",
         "checks": {"database": "ok", "broker": "unavailable"},
     }
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_database_is_unreachable(client: Client) -> None:
+    def refuse(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        raise OperationalError("the database is down")
+
+    with connection.execute_wrapper(refuse):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unavailable"
 
 
 # --- Tenants and keys -------------------------------------------------------------------------
