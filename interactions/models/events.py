@@ -91,6 +91,8 @@ class EventDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = "event delivery"
+        verbose_name_plural = "event deliveries"
         constraints = [
             # One row per event and subscriber: a second failure updates the first.
             models.UniqueConstraint(fields=["subscriber", "event_id"], name="delivery_once"),
