@@ -60,7 +60,7 @@ urlpatterns = [
         name="event-failed-collection",
     ),
     path(
-        "events/failed/<str:delivery_id>/replay",
+        f"events/failed/<{UUID_SEGMENT}:delivery_id>/replay",
         EventDeliveryFailedReplayApi.as_view(),
         name="event-failed-replay",
     ),

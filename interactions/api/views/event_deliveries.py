@@ -88,7 +88,7 @@ class EventDeliveryFailedReplayApi(TenantApiView):
     )
     def post(self, request: Request, version: str, delivery_id: str) -> Response:
         delivery = event_delivery_get(
-            tenant=self.tenant, delivery_id=parse_uuid(delivery_id, field="id")
+            tenant=self.tenant, delivery_id=parse_uuid(delivery_id, field="deliveryId")
         )
 
         def replay() -> object:
