@@ -275,6 +275,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- API ------------------------------------------------------------------------------------------
 API_RATE_LIMIT_PER_SECOND = env_int("API_RATE_LIMIT_PER_SECOND", 200, minimum=1)
+# How long a web process trusts an API key it has checked, without asking the database again: the
+# delay before a key revoked (or a key or tenant edited) elsewhere stops working as it was in every
+# process. 0 checks every request (interactions/selectors/tenants.py).
+API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0, minimum=0.0)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 SCHEMA_MAX_BYTES = env_int("SCHEMA_MAX_BYTES", 64 * 1024, minimum=1024)
 SCHEMA_MAX_PROPERTIES = env_int("SCHEMA_MAX_PROPERTIES", 100, minimum=1)
