@@ -149,7 +149,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "engage_site.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             # Short timeouts: the rate limiter and the dispatch hint skip the cache for a while
             # instead of stalling requests on a dead Redis.
