@@ -149,7 +149,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "engage_site.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             # Short timeouts: the rate limiter and the dispatch hint skip the cache for a while
             # instead of stalling requests on a dead Redis.
@@ -275,6 +275,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- API ------------------------------------------------------------------------------------------
 API_RATE_LIMIT_PER_SECOND = env_int("API_RATE_LIMIT_PER_SECOND", 200, minimum=1)
+# How long a web process trusts an API key it has checked, without asking the database again: the
+# delay before a key revoked (or a key or tenant edited) elsewhere stops working as it was in every
+# process. 0 checks every request (interactions/selectors/tenants.py).
+API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0, minimum=0.0)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 SCHEMA_MAX_BYTES = env_int("SCHEMA_MAX_BYTES", 64 * 1024, minimum=1024)
 SCHEMA_MAX_PROPERTIES = env_int("SCHEMA_MAX_PROPERTIES", 100, minimum=1)

@@ -34,9 +34,24 @@ def interaction_event_record(
     """Write the event; call inside the transaction that writes ``interaction``, saying where it
     came from (``source``). A no-op while no app subscribes, so the core alone pays nothing for
     the outbox."""
+    event = interaction_event_new(interaction=interaction, kind=kind, source=source)
+    if event is not None:
+        event.save(force_insert=True)
+        interaction_events_recorded()
+
+
+def interaction_event_new(
+    *,
+    interaction: Interaction,
+    kind: str,
+    source: InteractionEvent.Source = InteractionEvent.Source.API,
+) -> InteractionEvent | None:
+    """The event ``interaction_event_record`` would write, unsaved, or None while no app
+    subscribes; for a caller that inserts it together with other rows (then call
+    ``interaction_events_recorded`` in the same transaction)."""
     if not event_subscribers():
-        return
-    InteractionEvent.objects.create(
+        return None
+    return InteractionEvent(
         tenant_id=interaction.tenant_id,
         kind=kind,
         interaction_id=interaction.pk,
@@ -44,6 +59,10 @@ def interaction_event_record(
         schema_pk=interaction.schema_id,
         source=source,
     )
+
+
+def interaction_events_recorded() -> None:
+    """Hint a dispatch after the current transaction commits; call after writing events."""
     # Robust: whatever goes wrong there, the request still succeeds (the interaction is
     # committed); the periodic sweep dispatches the event.
     transaction.on_commit(interaction_events_dispatch_soon, robust=True)

@@ -19,13 +19,19 @@ from interactions.models import (
     Interaction,
     InteractionEvent,
     InteractionSchema,
+    PendingRawCopy,
     RefusedInteraction,
     Tenant,
 )
 from interactions.schema_validation import compiled_schema, is_schema_id
 from interactions.services import raw_storage
-from interactions.services.events import interaction_event_record
+from interactions.services.events import (
+    interaction_event_new,
+    interaction_event_record,
+    interaction_events_recorded,
+)
 from interactions.services.idempotency import CommitThenRaise
+from interactions.services.inserts import rows_insert
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,7 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def interaction_create(
     *,
     tenant: Tenant,
@@ -170,9 +176,11 @@ def interaction_create(
     received_at: datetime,
     source: InteractionEvent.Source = InteractionEvent.Source.API,
 ) -> Interaction:
-    """Store a checked interaction, its raw copy and its "received" event in one transaction.
+    """Store a checked interaction, its raw copy and its "received" event in one transaction
+    (on PostgreSQL in one statement).
 
     ``source`` says where it came from (the API, a bulk import, a replay); the event carries it.
+    No savepoint: when this raises, the caller's whole transaction rolls back.
     """
     interaction = Interaction(
         tenant=tenant,
@@ -183,18 +191,19 @@ def interaction_create(
         payload=draft.payload,
         dropped_properties=[problem.as_dict() for problem in draft.dropped],
     )
-    interaction.save(force_insert=True)
-    raw_storage.raw_copy_stage(
+    # The raw copy staged as raw_storage.raw_copy_stage does, in the same round trip.
+    raw_copy = PendingRawCopy(
         path=raw_storage.raw_copy_path(
             tenant_id=tenant.pk, kind=raw_storage.INTERACTIONS, object_id=interaction.pk
         ),
         body=body,
     )
-    interaction_event_record(
-        interaction=interaction,
-        kind=InteractionEvent.Kind.RECEIVED,
-        source=source,
+    event = interaction_event_new(
+        interaction=interaction, kind=InteractionEvent.Kind.RECEIVED, source=source
     )
+    rows_insert([interaction, raw_copy] if event is None else [interaction, raw_copy, event])
+    if event is not None:
+        interaction_events_recorded()
     return interaction
 
 

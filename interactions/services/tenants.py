@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interactions.models import ApiKey, Tenant
+from interactions.selectors.tenants import api_keys_forget
 from interactions.services import api_keys
 
 # How stale last_used_at may get before a request refreshes it: one write per key per window.
@@ -37,9 +38,12 @@ def api_key_create(
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
+    """Revoke ``api_key``: this process refuses it at once, the other web processes within
+    ``API_KEY_CACHE_SECONDS`` (their cache of checked keys, ``interactions.selectors.tenants``)."""
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+    api_keys_forget()
 
 
 def api_key_rotate(*, api_key: ApiKey) -> tuple[ApiKey, str]:
@@ -52,6 +56,8 @@ def api_key_rotate(*, api_key: ApiKey) -> tuple[ApiKey, str]:
 
 
 def api_key_mark_used(*, api_key: ApiKey) -> None:
+    """Refresh ``last_used_at`` at most once per key per ``_LAST_USED_PRECISION`` and process: the
+    key object is the cached one (``api_key_authenticate``), so the time written stays on it."""
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_PRECISION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

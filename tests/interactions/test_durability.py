@@ -76,11 +76,12 @@ def blob_store_down() -> Iterator[None]:
 
 @contextmanager
 def database_fails_to_insert_into(table: str) -> Iterator[None]:
-    """Every INSERT into ``table`` fails as if the database had gone away mid-transaction."""
-    prefix = f'INSERT INTO "{table}"'
+    """Every statement that inserts into ``table`` fails as if the database had gone away
+    mid-transaction (on PostgreSQL one statement inserts an interaction with its raw copy)."""
+    insert = f'INSERT INTO "{table}"'
 
     def fail(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        if sql.lstrip().startswith(prefix):
+        if insert in sql:
             raise OperationalError(f"injected failure: server closed the connection ({table})")
         return execute(sql, params, many, context)
 
