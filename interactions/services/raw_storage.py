@@ -45,6 +45,13 @@ def raw_copy_stage(*, path: str, body: bytes) -> None:
     PendingRawCopy.objects.create(path=path, body=body)
 
 
+def raw_copies_stage(*, copies: Iterable[tuple[str, bytes]]) -> None:
+    """``raw_copy_stage`` for many ``(path, body)`` at once, in one multi-row insert per batch."""
+    PendingRawCopy.objects.bulk_create(
+        [PendingRawCopy(path=path, body=body) for path, body in copies], batch_size=_BATCH
+    )
+
+
 def raw_copy_read(*, path: str) -> bytes:
     pending = PendingRawCopy.objects.filter(path=path).values_list("body", flat=True).first()
     if pending is not None:
