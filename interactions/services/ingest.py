@@ -14,10 +14,13 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from engage_site.api.exceptions import PayloadTooLarge
 from engage_site.api.problems import Problem
+from engage_site.db import rows_insert
 from interactions.extensions import event_subscribers
+from interactions.ids import uuid7
 from interactions.models import (
     Contact,
     Interaction,
@@ -39,7 +42,6 @@ from interactions.services.interactions import (
 
 # Ids per ``IN (…)`` look-up, well below every backend's limit on query parameters.
 _LOOK_UP_CHUNK = 500
-_INSERT_BATCH = 1000
 
 T = TypeVar("T")
 
@@ -144,68 +146,98 @@ def interactions_receive_many(
     """
     checked = interactions_check_many(tenant=tenant, documents=documents, bodies=bodies)
     results: list[ItemResult] = []
-    interactions: list[Interaction] = []
-    refused: list[RefusedInteraction] = []
+    interactions: list[tuple[Any, ...]] = []
+    refused: list[tuple[Any, ...]] = []
     copies: list[tuple[str, bytes]] = []
     for outcome, body in zip(checked, bodies, strict=True):
         if isinstance(outcome, InteractionDraft):
-            interaction = Interaction(
-                tenant_id=tenant.pk,
-                contact_id=outcome.contact_id,
-                schema_id=outcome.schema.pk,
-                created_date=outcome.created_date or received_at,
-                received_at=received_at,
-                payload=outcome.payload,
-                dropped_properties=[problem.as_dict() for problem in outcome.dropped],
+            object_id, kind = uuid7(), raw_storage.INTERACTIONS
+            interactions.append(
+                (
+                    object_id,
+                    tenant.pk,
+                    outcome.contact_id,
+                    outcome.schema.pk,
+                    outcome.created_date or received_at,
+                    received_at,
+                    outcome.payload,
+                    [problem.as_dict() for problem in outcome.dropped],
+                )
             )
-            interactions.append(interaction)
-            kind = raw_storage.INTERACTIONS
-            object_id = interaction.pk
-            results.append(ItemResult(interaction_id=interaction.pk, dropped=outcome.dropped))
+            results.append(ItemResult(interaction_id=object_id, dropped=outcome.dropped))
         elif outcome.error is PayloadTooLarge:
             results.append(ItemResult(refusal=outcome))
             continue
         else:
-            refusal = RefusedInteraction(
-                tenant_id=tenant.pk,
-                received_at=received_at,
-                status_code=outcome.error.status_code,
-                error_code=outcome.error.error_code,
-                errors=[problem.as_dict() for problem in outcome.problems],
-                contact_id=outcome.contact_id,
-                schema_id=outcome.schema_id,
+            object_id, kind = uuid.uuid4(), raw_storage.REFUSED
+            refused.append(
+                (
+                    object_id,
+                    tenant.pk,
+                    received_at,
+                    outcome.error.status_code,
+                    outcome.error.error_code,
+                    [problem.as_dict() for problem in outcome.problems],
+                    outcome.contact_id,
+                    outcome.schema_id,
+                )
             )
-            refused.append(refusal)
-            kind = raw_storage.REFUSED
-            object_id = refusal.pk
-            results.append(ItemResult(refusal=outcome, refused_id=refusal.pk))
+            results.append(ItemResult(refusal=outcome, refused_id=object_id))
         path = raw_storage.raw_copy_path(tenant_id=tenant.pk, kind=kind, object_id=object_id)
         copies.append((path, body))
 
     with transaction.atomic():
-        Interaction.objects.bulk_create(interactions, batch_size=_INSERT_BATCH)
-        RefusedInteraction.objects.bulk_create(refused, batch_size=_INSERT_BATCH)
+        rows_insert(Interaction, _INTERACTION_COLUMNS, interactions)
+        rows_insert(RefusedInteraction, _REFUSED_COLUMNS, refused)
         raw_storage.raw_copies_stage(copies=copies)
-        _events_record(interactions, source=source)
+        _events_record(tenant, interactions, source=source)
     return results
 
 
-def _events_record(interactions: Sequence[Interaction], *, source: str) -> None:
-    """The "received" events of ``interactions`` (as ``interaction_event_record`` writes one)."""
+_INTERACTION_COLUMNS = (
+    "id",
+    "tenant_id",
+    "contact_id",
+    "schema_id",
+    "created_date",
+    "received_at",
+    "payload",
+    "dropped_properties",
+)
+_REFUSED_COLUMNS = (
+    "id",
+    "tenant_id",
+    "received_at",
+    "status_code",
+    "error_code",
+    "errors",
+    "contact_id",
+    "schema_id",
+)
+_EVENT_COLUMNS = (
+    "tenant_id",
+    "kind",
+    "interaction_id",
+    "contact_id",
+    "schema_pk",
+    "source",
+    "created_at",
+)
+
+
+def _events_record(tenant: Tenant, interactions: Sequence[tuple[Any, ...]], *, source: str) -> None:
+    """The "received" events of ``interactions`` (rows in ``_INTERACTION_COLUMNS``' order), as
+    ``interaction_event_record`` writes one."""
     if not interactions or not event_subscribers():
         return
-    InteractionEvent.objects.bulk_create(
+    now = timezone.now()
+    received = InteractionEvent.Kind.RECEIVED
+    rows_insert(
+        InteractionEvent,
+        _EVENT_COLUMNS,
         [
-            InteractionEvent(
-                tenant_id=interaction.tenant_id,
-                kind=InteractionEvent.Kind.RECEIVED,
-                interaction_id=interaction.pk,
-                contact_id=interaction.contact_id,
-                schema_pk=interaction.schema_id,
-                source=source,
-            )
-            for interaction in interactions
+            (tenant.pk, received, interaction_id, contact_id, schema_pk, source, now)
+            for interaction_id, _, contact_id, schema_pk, *_ in interactions
         ],
-        batch_size=_INSERT_BATCH,
     )
     transaction.on_commit(interaction_events_dispatch_soon, robust=True)

@@ -15,7 +15,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
+from engage_site.db import rows_insert
 from interactions.models import BlobDeletion, PendingRawCopy
 
 logger = logging.getLogger(__name__)
@@ -46,9 +48,10 @@ def raw_copy_stage(*, path: str, body: bytes) -> None:
 
 
 def raw_copies_stage(*, copies: Iterable[tuple[str, bytes]]) -> None:
-    """``raw_copy_stage`` for many ``(path, body)`` at once, in one multi-row insert per batch."""
-    PendingRawCopy.objects.bulk_create(
-        [PendingRawCopy(path=path, body=body) for path, body in copies], batch_size=_BATCH
+    """``raw_copy_stage`` for many ``(path, body)`` at once (a COPY on PostgreSQL)."""
+    now = timezone.now()
+    rows_insert(
+        PendingRawCopy, ("path", "body", "created_at"), [(path, body, now) for path, body in copies]
     )
 
 
