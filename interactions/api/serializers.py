@@ -237,9 +237,8 @@ class EventDeliveryPageOutput(serializers.Serializer):
 
 
 class InteractionBatchInput(serializers.Serializer):
-    interactions = InteractionCreateInput(  # type: ignore[call-arg]  # the stubs lack min_length
+    interactions = InteractionCreateInput(  # type: ignore[call-arg]  # the stubs lack max_length
         many=True,
-        min_length=1,
         max_length=1000,
         help_text=(
             "Up to API_BATCH_MAX_ITEMS (1,000) interactions, each shaped like the body of POST "

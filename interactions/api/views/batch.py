@@ -49,8 +49,6 @@ def _batch(raw: bytes) -> Batch:
         problems.append(Problem(ITEMS, "required", "is required"))
     elif not isinstance(items, list):
         problems.append(Problem(ITEMS, "type", "must be an array of interactions"))
-    elif not items:
-        problems.append(Problem(ITEMS, "limit", "must hold at least one interaction"))
     elif len(items) > most:
         problems.append(Problem(ITEMS, "limit", f"must hold at most {most} interactions"))
     fire = document.get(FIRE_AUTOMATIONS, True)
