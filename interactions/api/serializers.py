@@ -237,6 +237,8 @@ class EventDeliveryPageOutput(serializers.Serializer):
 
 
 class InteractionBatchInput(serializers.Serializer):
+    """Documents the batch body; no other key is allowed (``interactions.api.openapi``)."""
+
     interactions = InteractionCreateInput(  # type: ignore[call-arg]  # the stubs lack max_length
         many=True,
         max_length=1000,
