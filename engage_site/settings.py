@@ -280,6 +280,11 @@ API_RATE_LIMIT_PER_SECOND = env_int("API_RATE_LIMIT_PER_SECOND", 200, minimum=1)
 # process. 0 checks every request (interactions/selectors/tenants.py).
 API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0, minimum=0.0)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+# POST interactions/batch: items per batch, its own body limit, and a per-key rate of items (every
+# route's per-key request rate counts a batch as one request); 0 turns the item rate off.
+API_BATCH_MAX_ITEMS = env_int("API_BATCH_MAX_ITEMS", 1000, minimum=1)
+API_BATCH_MAX_BODY_BYTES = env_int("API_BATCH_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+API_ITEM_RATE_LIMIT_PER_SECOND = env_int("API_ITEM_RATE_LIMIT_PER_SECOND", 100_000, minimum=0)
 SCHEMA_MAX_BYTES = env_int("SCHEMA_MAX_BYTES", 64 * 1024, minimum=1024)
 SCHEMA_MAX_PROPERTIES = env_int("SCHEMA_MAX_PROPERTIES", 100, minimum=1)
 TENANT_DEFAULT_MAX_SCHEMAS = env_int("TENANT_DEFAULT_MAX_SCHEMAS", 15, minimum=1)
@@ -299,7 +304,7 @@ EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 5, minimum=1)
 EVENT_RETRY_BASE_SECONDS = env_float("EVENT_RETRY_BASE_SECONDS", 30.0, minimum=0.1)
 
 # Admin forms are bigger than API bodies; the API checks its own limit before reading the body.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES, API_BATCH_MAX_BODY_BYTES)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["interactions.api.authentication.ApiKeyAuthentication"],

@@ -16,10 +16,14 @@ The world holds an object of every model a tenant owns, for A and for B (a model
 A new model, admin or route is attacked the moment it exists.
 """
 
+import io
+import json
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +35,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
@@ -183,6 +188,21 @@ def build_side(slug: str) -> Side:
     assert refused.status_code >= 400, refused.content
     interaction_events_dispatch()
     segment_refresh(segment=segment)  # the segment's membership
+    interaction = Interaction.objects.get(tenant=tenant)
+    refused_row = RefusedInteraction.objects.get(tenant=tenant)
+    # An import's progress, from a one-line file of the tenant's history.
+    with tempfile.TemporaryDirectory() as directory:
+        history = Path(directory) / f"{slug}-history.ndjson"
+        history.write_text(json.dumps({**document, "payload": {"rating": 3}}) + "\n")
+        call_command(
+            "import_interactions",
+            str(history),
+            "--tenant",
+            slug,
+            "--no-progress",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     # A failed and a successful login of the staff user (django-axes keeps both).
     login = "/login/"
     assert (
@@ -198,8 +218,8 @@ def build_side(slug: str) -> Side:
         schema=schema,
         contact=contact,
         tag=Tag.objects.get(tenant=tenant, name=f"{slug}-tag"),
-        interaction=Interaction.objects.get(tenant=tenant),
-        refused=RefusedInteraction.objects.get(tenant=tenant),
+        interaction=interaction,
+        refused=refused_row,
         segment=segment,
         automation=automation,
         run=AutomationRun.objects.get(automation=automation),

@@ -165,6 +165,7 @@ def test_routes_beyond_the_original_are_tagged_extension(
     extensions = {
         f"/api/{version}/refusedinteractions/{{refused_id}}",
         f"/api/{version}/interactions/{{interaction_id}}/raw",
+        f"/api/{version}/interactions/batch",
         f"/api/{version}/ping",
         f"/api/{version}/contacts/{{contact_id}}/tags",
         f"/api/{version}/contacts/{{contact_id}}/tags/{{name}}",

@@ -1,8 +1,12 @@
-"""How drf-spectacular documents API key authentication: three ways to send one key."""
+"""What drf-spectacular can't read off the code: API key authentication (three ways to send one
+key), and bodies that allow no key but their own."""
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
@@ -19,3 +23,14 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
             {"type": "apiKey", "in": "header", "name": "x-api-key", "description": "The same key."},
             {"type": "http", "scheme": "bearer", "description": "The same key as a bearer token."},
         ]
+
+
+class ClosedBatchBody(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    """The batch body refuses unknown keys (a misspelt ``fireAutomations`` must not be ignored)."""
+
+    target_class = "interactions.api.serializers.InteractionBatchInput"
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema

@@ -231,3 +231,55 @@ class EventDeliveryOutput(serializers.Serializer):
 class EventDeliveryPageOutput(serializers.Serializer):
     links = LinkOutput(many=True)
     items = EventDeliveryOutput(many=True)
+
+
+# --- Interaction batches (extension) --------------------------------------------------------------
+
+
+class InteractionBatchInput(serializers.Serializer):
+    """Documents the batch body; no other key is allowed (``interactions.api.openapi``)."""
+
+    interactions = InteractionCreateInput(  # type: ignore[call-arg]  # the stubs lack max_length
+        many=True,
+        max_length=1000,
+        help_text=(
+            "Up to API_BATCH_MAX_ITEMS (1,000) interactions, each shaped like the body of POST "
+            "interactions and judged on its own, exactly as that POST would judge it."
+        ),
+    )
+    fireAutomations = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=(
+            "false: the interactions start no automation (loading history); segments still see "
+            "them."
+        ),
+    )
+
+
+class InteractionBatchItemOutput(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's place in the batch, from 0.")
+    status = serializers.IntegerField(
+        help_text=(
+            "What a single POST of the item would have answered: 200 stored; 400 or 404 refused "
+            "(kept, see refusedId); 413 over API_MAX_BODY_BYTES (not kept)."
+        )
+    )
+    id = serializers.UUIDField(required=False, help_text="The stored interaction (status 200).")
+    droppedProperties = FieldErrorOutput(
+        many=True,
+        required=False,
+        help_text="Status 200, when some payload properties were dropped: which, and why.",
+    )
+    errorCode = serializers.CharField(required=False, help_text="Refused: the error code.")
+    # A field, not Serializer.errors: the serializer metaclass moves fields off the class.
+    errors = FieldErrorOutput(many=True, required=False)  # type: ignore[assignment]
+    refusedId = serializers.UUIDField(
+        required=False, help_text="Refused and kept: where its body is kept (refusedinteractions)."
+    )
+
+
+class InteractionBatchOutput(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = InteractionBatchItemOutput(many=True, help_text="One per item, in the batch's order.")

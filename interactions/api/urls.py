@@ -3,6 +3,7 @@
 from django.urls import path
 
 from engage_site.api.ids import UUID_SEGMENT
+from interactions.api.views.batch import InteractionBatchApi
 from interactions.api.views.contacts import (
     ContactCollectionApi,
     ContactCountApi,
@@ -39,6 +40,7 @@ urlpatterns = [
         name="interactionschema-detail",
     ),
     path("interactions", InteractionCollectionApi.as_view(), name="interaction-collection"),
+    path("interactions/batch", InteractionBatchApi.as_view(), name="interaction-batch"),
     path(
         f"interactions/<{UUID_SEGMENT}:interaction_id>/raw",
         InteractionRawApi.as_view(),

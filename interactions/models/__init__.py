@@ -1,6 +1,7 @@
 from interactions.models.contacts import Contact
 from interactions.models.events import EventDelivery, InteractionEvent
 from interactions.models.idempotency import IdempotencyRecord
+from interactions.models.imports import ImportProgress
 from interactions.models.interactions import Interaction, RefusedInteraction
 from interactions.models.raw_copies import BlobDeletion, PendingRawCopy
 from interactions.models.schemas import InteractionSchema
@@ -15,6 +16,7 @@ __all__ = [
     "ContactTag",
     "EventDelivery",
     "IdempotencyRecord",
+    "ImportProgress",
     "Interaction",
     "InteractionEvent",
     "InteractionSchema",

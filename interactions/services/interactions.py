@@ -111,6 +111,34 @@ def _created_date_problem(value: Any) -> Problem:
     )
 
 
+@dataclass(frozen=True)
+class NamedIds:
+    """What a posted interaction names, read before anything is looked up."""
+
+    contact_id: uuid.UUID | None
+    schema_id: str | None
+    problems: list[Problem]
+
+    @property
+    def looked_up_schema_id(self) -> str | None:
+        """The schema id worth looking up (one that can name a schema), or None."""
+        if self.schema_id is None or not is_schema_id(self.schema_id):
+            return None
+        return self.schema_id
+
+
+def interaction_names(document: dict[str, Any]) -> NamedIds:
+    """The contact and schema ``document`` names, with the problems of their spelling."""
+    contact_id, problems = _contact_id(document)
+    schema_id, schema_problems = _schema_id(document)
+    return NamedIds(contact_id, schema_id, problems + schema_problems)
+
+
+def not_an_object() -> Refusal:
+    """The refusal of a posted interaction that is not a JSON object at all."""
+    return Refusal(InvalidInteraction, [Problem("body", "type", "must be a JSON object")])
+
+
 def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Refusal:
     """Check a posted interaction against the contract and its schema.
 
@@ -118,11 +146,26 @@ def interaction_check(*, tenant: Tenant, document: Any) -> InteractionDraft | Re
     rule violation at once. Properties that don't match the schema are dropped, not refused.
     """
     if not isinstance(document, dict):
-        return Refusal(InvalidInteraction, [Problem("body", "type", "must be a JSON object")])
-    contact_id, problems = _contact_id(document)
-    schema_id, schema_problems = _schema_id(document)
-    problems += schema_problems
-    contact_exists, schema = _look_up(tenant, contact_id, schema_id)
+        return not_an_object()
+    names = interaction_names(document)
+    contact_exists, schema = _look_up(tenant, names.contact_id, names.schema_id)
+    return interaction_check_found(
+        document=document, names=names, contact_exists=contact_exists, schema=schema
+    )
+
+
+def interaction_check_found(
+    *,
+    document: dict[str, Any],
+    names: NamedIds,
+    contact_exists: bool,
+    schema: InteractionSchema | None,
+) -> InteractionDraft | Refusal:
+    """:func:`interaction_check` once the named contact and schema were looked up (for one
+    document, or for a whole batch at once): whether the tenant has the contact, and its active
+    schema with that id (None when it has none)."""
+    contact_id, schema_id = names.contact_id, names.schema_id
+    problems = list(names.problems)
     named_schema = (schema_id or "")[:64]
     if contact_id is not None and not contact_exists:
         return Refusal(

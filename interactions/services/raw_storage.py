@@ -15,7 +15,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
+from engage_site.db import rows_insert
 from interactions.models import BlobDeletion, PendingRawCopy
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,14 @@ def raw_copy_path(*, tenant_id: int, kind: str, object_id: uuid.UUID | str) -> s
 def raw_copy_stage(*, path: str, body: bytes) -> None:
     """Keep ``body`` durably in the database; call inside the transaction that writes its owner."""
     PendingRawCopy.objects.create(path=path, body=body)
+
+
+def raw_copies_stage(*, copies: Iterable[tuple[str, bytes]]) -> None:
+    """``raw_copy_stage`` for many ``(path, body)`` at once (a COPY on PostgreSQL)."""
+    now = timezone.now()
+    rows_insert(
+        PendingRawCopy, ("path", "body", "created_at"), [(path, body, now) for path, body in copies]
+    )
 
 
 def raw_copy_read(*, path: str) -> bytes:

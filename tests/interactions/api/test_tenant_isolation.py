@@ -59,6 +59,10 @@ def valid_interaction(contact_id: str, schema_id: str) -> dict[str, Any]:
     return {"contactId": contact_id, "schemaId": schema_id, "payload": {"rating": 5}}
 
 
+def batch(*items: dict[str, Any]) -> dict[str, Any]:
+    return {"interactions": list(items)}
+
+
 def schema_document(schema_id: str) -> dict[str, Any]:
     return {"id": schema_id, "displayName": "Mine now", "jsonSchema": REVIEW_JSON_SCHEMA}
 
@@ -185,6 +189,26 @@ CASES: list[Case[World]] = [
         on_a=lambda w: Args(body=valid_interaction(str(w.b_contact.pk), a_schema(w))),
         on_nothing=lambda w: Args(body=valid_interaction(str(w.b_contact.pk), UNKNOWN_SCHEMA_ID)),
         generated=("refusedId",),
+        creates=True,
+    ),
+    Case(
+        "interaction-batch",
+        "POST",
+        variant="an item naming A's contact and A's schema",
+        on_a=lambda w: Args(body=batch(valid_interaction(a_contact(w), a_schema(w)))),
+        on_nothing=lambda w: Args(body=batch(valid_interaction(fresh_uuid(), "nothing"))),
+        generated=("results.0.refusedId",),
+        creates=True,
+    ),
+    Case(
+        "interaction-batch",
+        "POST",
+        variant="an item naming B's contact and A's schema",
+        on_a=lambda w: Args(body=batch(valid_interaction(str(w.b_contact.pk), a_schema(w)))),
+        on_nothing=lambda w: Args(
+            body=batch(valid_interaction(str(w.b_contact.pk), UNKNOWN_SCHEMA_ID))
+        ),
+        generated=("results.0.refusedId",),
         creates=True,
     ),
     Case(
