@@ -14,7 +14,9 @@ def one_or_none(queryset: QuerySet[M]) -> M | None:
     return next(iter(queryset[:1]), None)
 
 
-def rows_insert(model: type[Model], attnames: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def rows_copy_in(
+    model: type[Model], attnames: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """Insert ``rows`` into ``model``'s table: each row holds the values of ``attnames`` (field
     attribute names, ``tenant_id`` for a foreign key) as the model would take them. Fields left out
     are NULL, so give every field that has a Python-side default.

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from engage_site.api.exceptions import PayloadTooLarge
 from engage_site.api.problems import Problem
-from engage_site.db import rows_insert
+from engage_site.db import rows_copy_in
 from interactions.extensions import event_subscribers
 from interactions.ids import uuid7
 from interactions.models import (
@@ -187,8 +187,8 @@ def interactions_receive_many(
         copies.append((path, body))
 
     with transaction.atomic():
-        rows_insert(Interaction, _INTERACTION_COLUMNS, interactions)
-        rows_insert(RefusedInteraction, _REFUSED_COLUMNS, refused)
+        rows_copy_in(Interaction, _INTERACTION_COLUMNS, interactions)
+        rows_copy_in(RefusedInteraction, _REFUSED_COLUMNS, refused)
         raw_storage.raw_copies_stage(copies=copies)
         _events_record(tenant, interactions, source=source)
     return results
@@ -232,7 +232,7 @@ def _events_record(tenant: Tenant, interactions: Sequence[tuple[Any, ...]], *, s
         return
     now = timezone.now()
     received = InteractionEvent.Kind.RECEIVED
-    rows_insert(
+    rows_copy_in(
         InteractionEvent,
         _EVENT_COLUMNS,
         [

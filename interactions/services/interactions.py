@@ -12,6 +12,7 @@ from engage_site.api.exceptions import ApiError
 from engage_site.api.ids import uuid_or_none
 from engage_site.api.problems import Problem
 from engage_site.db import one_or_none
+from engage_site.inserts import rows_insert_in_one_statement
 from interactions.exceptions import ContactNotFound, InteractionSchemaNotFound, InvalidInteraction
 from interactions.formats import DATE_TIME_RANGE, date_time_out_of_range, parse_rfc3339
 from interactions.models import (
@@ -31,7 +32,6 @@ from interactions.services.events import (
     interaction_events_recorded,
 )
 from interactions.services.idempotency import CommitThenRaise
-from interactions.services.inserts import rows_insert
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,9 @@ def interaction_create(
     event = interaction_event_new(
         interaction=interaction, kind=InteractionEvent.Kind.RECEIVED, source=source
     )
-    rows_insert([interaction, raw_copy] if event is None else [interaction, raw_copy, event])
+    rows_insert_in_one_statement(
+        [interaction, raw_copy] if event is None else [interaction, raw_copy, event]
+    )
     if event is not None:
         interaction_events_recorded()
     return interaction

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from engage_site.db import rows_insert
+from engage_site.db import rows_copy_in
 from interactions.models import BlobDeletion, PendingRawCopy
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def raw_copy_stage(*, path: str, body: bytes) -> None:
 def raw_copies_stage(*, copies: Iterable[tuple[str, bytes]]) -> None:
     """``raw_copy_stage`` for many ``(path, body)`` at once (a COPY on PostgreSQL)."""
     now = timezone.now()
-    rows_insert(
+    rows_copy_in(
         PendingRawCopy, ("path", "body", "created_at"), [(path, body, now) for path, body in copies]
     )
 

@@ -51,7 +51,7 @@ def _insert_statement(row: Model, using: str) -> tuple[str, list[Any]]:
     return cached[0], params
 
 
-def rows_insert(rows: Sequence[Model]) -> None:
+def rows_insert_in_one_statement(rows: Sequence[Model]) -> None:
     """Insert ``rows`` (new rows, of any models), on PostgreSQL with a single statement.
 
     There every INSERT but the last is a data-modifying CTE of the last one, so the rows cost one
