@@ -246,19 +246,19 @@ if BLOB_STORAGE == "local":
         },
     }
 elif BLOB_STORAGE == "s3":
-    _raw_copies_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("S3_BUCKET"),
-            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
-            "region_name": env_str("S3_REGION") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "location": env_str("S3_PREFIX", "raw-copies"),
-            "file_overwrite": True,
-            "default_acl": None,
-        },
-    }
+    from engage_site.storage import s3_storage
+
+    _raw_copies_storage = s3_storage(
+        bucket=env_str("S3_BUCKET"),
+        endpoint_url=env_str("S3_ENDPOINT_URL") or None,
+        region=env_str("S3_REGION") or None,
+        access_key=env_str("S3_ACCESS_KEY_ID") or None,
+        secret_key=env_str("S3_SECRET_ACCESS_KEY") or None,
+        prefix=env_str("S3_PREFIX", "raw-copies"),
+        connect_timeout=env_float("S3_CONNECT_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        read_timeout=env_float("S3_READ_TIMEOUT_SECONDS", 30.0, minimum=0.1),
+        max_attempts=env_int("S3_MAX_ATTEMPTS", 3, minimum=1),
+    )
 else:
     raise ImproperlyConfigured(f"BLOB_STORAGE must be 'local' or 's3', not {BLOB_STORAGE!r}")
 
