@@ -29,6 +29,10 @@ What each hook promises:
   ``tenant`` and ``contact`` inside a box headed ``title``. A panel reads only from the tenant it is
   given, costs a constant number of queries whatever the contact's history (the card has a
   query-count test), and leaves autoescaping on for tenant data.
+- ``reference_finders``: called as ``finder(tenant=, target=)`` with a record of another app that
+  is about to be deleted (a segment, on its delete confirmation); returns a list of
+  :class:`Reference` to the app's own records that point at it, so staff see what the delete
+  touches. No app refers to another's records yet; this is where one that does says so.
 - ``role_permissions``: role name → model → actions, for the app's own models; ``roles_ensure``
   gives the staff roles these permissions after every ``migrate``.
 
@@ -65,6 +69,14 @@ class NavigationLink:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A record that points at another app's record: how staff call it, and its page if any."""
+
+    label: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Extension:
     """Everything one app adds to the core."""
 
@@ -74,6 +86,7 @@ class Extension:
     contact_erasure_hooks: tuple[Hook, ...] = ()
     navigation: tuple[NavigationLink, ...] = ()
     card_panels: tuple[ContactCardPanel, ...] = ()
+    reference_finders: tuple[Hook, ...] = ()
     role_permissions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
@@ -125,3 +138,13 @@ def navigation_links() -> list[NavigationLink]:
 
 def contact_card_panels() -> list[ContactCardPanel]:
     return [panel for ext in _extensions.values() for panel in ext.card_panels]
+
+
+def references_to(*, tenant: Tenant, target: Any) -> list[Reference]:
+    """Every registered app's records that point at ``target`` (see ``reference_finders``)."""
+    return [
+        reference
+        for ext in _extensions.values()
+        for finder in ext.reference_finders
+        for reference in finder(tenant=tenant, target=target)
+    ]

@@ -11,7 +11,9 @@ from interactions.extensions import (
     ContactCardPanel,
     Extension,
     NavigationLink,
+    Reference,
     extension_register,
+    references_to,
 )
 from interactions.formats import (
     DATE_TIME_RANGE,
@@ -46,6 +48,7 @@ __all__ = [
     "InteractionEvent",
     "InteractionSchema",
     "NavigationLink",
+    "Reference",
     "Tenant",
     "TenantApiView",
     "TenantScopedAdmin",
@@ -58,6 +61,7 @@ __all__ = [
     "is_number",
     "parse_date",
     "parse_rfc3339",
+    "references_to",
     "tag_name_problems",
     "tenant_page",
 ]

@@ -25,7 +25,9 @@ class SegmentsConfig(AppConfig):
         from segments.views import contact_card_panel_context
 
         everything = ("view", "add", "change", "delete")
-        permissions = {"segment": everything, "segmentmembership": ("view",)}
+        # Marketers build and change segments; deleting one (and its history) is for admins.
+        admin = {"segment": everything, "segmentmembership": ("view",)}
+        marketer = {"segment": ("view", "add", "change"), "segmentmembership": ("view",)}
         extension_register(
             Extension(
                 app_label=self.label,
@@ -40,6 +42,6 @@ class SegmentsConfig(AppConfig):
                         context=contact_card_panel_context,
                     ),
                 ),
-                role_permissions={ADMIN: permissions, MARKETER: permissions},
+                role_permissions={ADMIN: admin, MARKETER: marketer},
             )
         )

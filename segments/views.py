@@ -1,27 +1,22 @@
-"""Segments pages: the list, the builder with its live count, members, the CSV export, and the
-contact card panel. Each page calls selectors and services and hands templates ready data."""
+"""Segments pages: the builder with its live count, the refresh, and the contact card panel
+(the pages about saved segments are in ``segment_views``). Each page calls selectors and
+services and hands templates ready data."""
 
-import csv
 import json
 import uuid
-from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import (
     HttpRequest,
     HttpResponse,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from engage_site.api.exceptions import InvalidContinuation
 from interactions.public import Contact, Tenant, tenant_page
-from segments import selectors
 from segments.exceptions import InvalidSegment
 from segments.forms import SegmentForm
 from segments.models import Segment
@@ -31,24 +26,11 @@ from segments.selectors import (
     rule_count,
     segment_catalog,
     segment_get,
-    segment_member_paginator,
-    segment_member_rows,
 )
 from segments.services.membership import segment_refresh_safely
-from segments.services.segments import segment_create, segment_delete, segment_update
+from segments.services.segments import segment_create, segment_update
 
-MEMBER_PAGE_SIZE = 50
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXAMPLE_RULE: dict[str, Any] = {"type": "all", "rules": []}
-
-
-@tenant_page("segments.view_segment")
-def segment_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    return render(
-        request,
-        "segments/segment_list.html",
-        {"segments": list(selectors.segment_list(tenant=tenant))},
-    )
 
 
 def _builder(
@@ -150,91 +132,6 @@ def segment_refresh_page(
     else:
         messages.success(request, f"Refreshed: {count} member{'s' if count != 1 else ''}.")
     return redirect("segment-members", segment_id=segment.pk)
-
-
-@require_POST
-@tenant_page("segments.delete_segment")
-def segment_delete_page(
-    request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
-) -> HttpResponse:
-    segment = segment_get(tenant=tenant, segment_id=segment_id)
-    segment_delete(segment=segment)
-    messages.success(request, f"Segment “{segment.name}” deleted.")
-    return redirect("segment-list")
-
-
-@tenant_page("segments.view_segment")
-def segment_members_page(
-    request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
-) -> HttpResponse:
-    """Current members, newest entry first, in keyset pages (a `continuation` in the query)."""
-    segment = segment_get(tenant=tenant, segment_id=segment_id)
-    token = request.GET.get("continuation", "")
-    try:
-        page = segment_member_paginator(tenant=tenant, segment=segment, size=MEMBER_PAGE_SIZE).page(
-            token
-        )
-    except InvalidContinuation:
-        return render(
-            request,
-            "interactions/bad_request.html",
-            {
-                "title": "Invalid page link",
-                "message": "This page link is not valid for this segment.",
-                "back_url": reverse("segment-members", args=[segment.pk]),
-                "back_label": "First page of members",
-            },
-            status=400,
-        )
-    next_url = "?" + urlencode({"continuation": page.next_token}) if page.next_token else ""
-    return render(
-        request,
-        "segments/segment_members.html",
-        {"segment": segment, "rows": page.items, "next_url": next_url, "first_page": not token},
-    )
-
-
-class _Echo:
-    """A file-like object whose write returns what it was given (for csv.writer)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_cell(value: Any) -> str:
-    """A cell safe to open in a spreadsheet: text that starts like a formula gets a quote first."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv_lines(rows: Iterator[Sequence[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(
-        ["contactId", "contactType", "email", "firstName", "lastName", "enteredAt"]
-    )
-    for contact_id, contact_type, email, first, last, entered in rows:
-        yield writer.writerow(
-            [
-                str(contact_id),
-                *(csv_cell(v) for v in (contact_type, email, first, last)),
-                entered.isoformat(),
-            ]
-        )
-
-
-# tenant_page is typed for HttpResponse; a streaming response passes through it unchanged.
-@tenant_page("segments.view_segment")  # type: ignore[arg-type]
-def segment_export_page(
-    request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
-) -> StreamingHttpResponse:
-    """The current members as CSV, streamed row by row from a server-side cursor."""
-    segment = segment_get(tenant=tenant, segment_id=segment_id)
-    response = StreamingHttpResponse(
-        _csv_lines(segment_member_rows(tenant=tenant, segment=segment)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}.csv"'
-    return response
 
 
 def contact_card_panel_context(

@@ -95,6 +95,18 @@ class KeysetPaginator(Generic[M]):
             )
         return KeysetPage(items=items, next_token=next_token)
 
+    def rows_before(self, token: str | None) -> int:
+        """How many rows come before the page after ``token`` (0 for the first page): one
+        count over the index range, for pages that say where they are ("26 to 50 of 70")."""
+        if not token:
+            return 0
+        last_key, last_id = continuation_decode(token, scope=self.scope)
+        return self.queryset.filter(
+            Q(**{f"{self.key}__gte": last_key}),
+            Q(**{f"{self.key}__gt": last_key})
+            | Q(**{self.key: last_key, f"{self.tiebreak}__gte": last_id}),
+        ).count()
+
 
 def keyset_links(
     *, request: Request, page: KeysetPage[Any], query: dict[str, str] | None = None

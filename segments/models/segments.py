@@ -110,6 +110,14 @@ class SegmentMembership(models.Model):
             ),
             # The contact card panel: a contact's segments.
             models.Index(fields=["contact", "segment"], name="segment_member_contact"),
+            # The segment page's size over time and recent counts: a segment's entries and its
+            # exits since a moment, each an index range.
+            models.Index(fields=["segment", "entered_at"], name="segment_entries"),
+            models.Index(
+                fields=["segment", "exited_at"],
+                condition=models.Q(exited_at__isnull=False),
+                name="segment_exits",
+            ),
         ]
 
     def __str__(self) -> str:

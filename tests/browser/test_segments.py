@@ -94,7 +94,7 @@ def test_a_marketer_builds_a_segment_and_uses_its_members(
     page.goto(f"{live_server.url}/segments/")
     assert page.locator("table.segments .member-count").inner_text() == "2"
     screenshot(page, "segment-list")
-    page.locator("table.segments").get_by_role("link", name="Members").click()
+    page.locator("table.segments").get_by_role("link", name="Happy reviewers", exact=True).click()
     page.wait_for_load_state()
     names = page.locator("table.members .contact-name").all_inner_texts()
     assert sorted(names) == ["Ada Lovelace", "Bob Lovelace"]

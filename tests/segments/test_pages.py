@@ -13,9 +13,9 @@ from interactions.models import Contact, InteractionSchema
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from segments.models import Segment
+from segments.segment_views import csv_cell
 from segments.services.membership import segment_refresh
 from segments.services.segments import segment_create
-from segments.views import csv_cell
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction
 
@@ -50,7 +50,7 @@ def test_the_list_shows_name_member_count_and_last_refresh(alice: Persona, fans:
     html = page.content.decode()
     assert "Fans" in html
     assert '<td class="num member-count">2</td>' in html
-    assert "2026-06-15 12:00" in html
+    assert "15 Jun 2026, 12:00" in html
     # The navigation links to the page for both roles.
     assert '<a href="/segments/">Segments</a>' in html
 
@@ -133,10 +133,10 @@ def test_the_member_list_pages_with_a_continuation(
     segment_refresh(segment=segment)
     client = staff_client(alice)
     first = client.get(f"/segments/{segment.pk}/members/").content.decode()
-    assert first.count('class="contact-name"') == 50
+    assert first.count('class="contact-name"') == 25
     next_url = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
     second = client.get(f"/segments/{segment.pk}/members/{next_url.replace('&amp;', '&')}")
-    assert second.content.decode().count('class="contact-name"') == 2
+    assert second.content.decode().count('class="contact-name"') == 25
     tampered = client.get(f"/segments/{segment.pk}/members/?continuation=nope")
     assert tampered.status_code == 400
 
@@ -157,7 +157,7 @@ def test_the_csv_export_streams_every_member_and_escapes_formulas(
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == f'attachment; filename="segment-{segment.pk}.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="fans-2026-06-15.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == ["contactId", "contactType", "email", "firstName", "lastName", "enteredAt"]
     by_id = {row[0]: row for row in rows[1:]}
@@ -198,8 +198,11 @@ def test_another_tenant_s_staff_get_404s_for_every_page_of_a_segment(
     client = staff_client(bob, username="ben")
     for path in ("", "members/", "members.csv"):
         assert client.get(f"/segments/{fans.pk}/{path}").status_code == 404
-    for path in ("refresh/", "delete/"):
-        assert client.post(f"/segments/{fans.pk}/{path}").status_code == 404
+    assert client.post(f"/segments/{fans.pk}/refresh/").status_code == 404
+    # A marketer may not delete segments at all: refused before any segment is looked up.
+    assert client.post(f"/segments/{fans.pk}/delete/").status_code == 403
+    bobs_admin = staff_client(bob, username="bea", role=ADMIN)
+    assert bobs_admin.post(f"/segments/{fans.pk}/delete/", {"confirm": "delete"}).status_code == 404
     assert Segment.objects.filter(pk=fans.pk).exists()
     assert "Fans" not in client.get("/segments/").content.decode()
 
@@ -207,7 +210,7 @@ def test_another_tenant_s_staff_get_404s_for_every_page_of_a_segment(
 def test_an_admin_refreshes_and_deletes_a_segment(alice: Persona, fans: Segment) -> None:
     client = staff_client(alice, username="ada", role=ADMIN)
     assert client.post(f"/segments/{fans.pk}/refresh/").status_code == 302
-    assert client.post(f"/segments/{fans.pk}/delete/").status_code == 302
+    assert client.post(f"/segments/{fans.pk}/delete/", {"confirm": "delete"}).status_code == 302
     assert not Segment.objects.exists()
 
 
