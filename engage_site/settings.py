@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "interactions.views.tenancy.TenantTimezoneMiddleware",
+    "engage_site.replicas.PrimaryAfterWriteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login's response into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -136,6 +137,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file (not memory) so tests that run threads or processes see one database with WAL.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-engage.sqlite3")}
+
+# A PostgreSQL streaming replica for staff pages that only read (engage_site/replicas.py): they
+# read from it while it answers and is at most DATABASE_REPLICA_MAX_LAG_SECONDS behind, else from
+# the primary; each process checks that at most every DATABASE_REPLICA_CHECK_SECONDS.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_float("DATABASE_REPLICA_MAX_LAG_SECONDS", 10.0, minimum=0.0)
+DATABASE_REPLICA_CHECK_SECONDS = env_float("DATABASE_REPLICA_CHECK_SECONDS", 5.0, minimum=0.0)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # A replica that doesn't answer must not hold a page for long: the primary serves instead.
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    # Tests reach the replica through the test database's own name (it is a copy of the primary).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["engage_site.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

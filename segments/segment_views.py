@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from engage_site.api.exceptions import InvalidContinuation
+from engage_site.replicas import replica_reads
 from interactions.public import Tenant, tenant_page
 from segments import selectors
 from segments.history import HISTORY_SPANS, RECENT_DAYS, segment_overview, segment_uses, tenant_zone
@@ -28,6 +29,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @tenant_page("segments.view_segment")
+@replica_reads
 def segment_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return render(
         request,
@@ -43,6 +45,7 @@ def _span(request: HttpRequest) -> int:
 
 
 @tenant_page("segments.view_segment")
+@replica_reads
 def segment_detail_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> HttpResponse:
@@ -126,7 +129,8 @@ def segment_csv_filename(segment: Segment, tenant: Tenant) -> str:
 
 
 # tenant_page is typed for HttpResponse; a streaming response passes through it unchanged.
-@tenant_page("segments.view_segment")  # type: ignore[arg-type]
+@tenant_page("segments.view_segment")
+@replica_reads  # type: ignore[arg-type]
 def segment_export_page(
     request: HttpRequest, tenant: Tenant, segment_id: uuid.UUID
 ) -> StreamingHttpResponse:

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from engage_site.replicas import replica_reads
 from interactions.public import Contact, Tenant, tenant_page
 from segments.exceptions import InvalidSegment
 from segments.forms import SegmentForm
@@ -103,6 +104,7 @@ def segment_edit_page(request: HttpRequest, tenant: Tenant, segment_id: uuid.UUI
 
 @require_POST
 @tenant_page("segments.view_segment")
+@replica_reads
 def segment_live_count_page(request: HttpRequest, tenant: Tenant) -> JsonResponse:
     """The builder's live count: how many contacts a draft rule selects now, or, when the draft
     has problems, those problems (a normal answer while typing, so 200 either way)."""

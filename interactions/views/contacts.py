@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from engage_site.api.exceptions import InvalidContinuation
+from engage_site.replicas import replica_reads
 from interactions.extensions import contact_card_panels
 from interactions.models import Contact, Tenant
 from interactions.schema_validation import is_schema_id
@@ -38,6 +39,7 @@ class ContactRow:
 
 
 @tenant_page("interactions.view_contact")
+@replica_reads
 def contact_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     """The tenant's contacts, newest first, searchable by name, email, contact id or external id;
     three queries a page (count, page, and the page's activity figures)."""
@@ -93,6 +95,7 @@ class CardFilters(forms.Form):
 
 
 @tenant_page("interactions.view_contact")
+@replica_reads
 def contact_card_page(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUID) -> HttpResponse:
     """One contact: its attributes and other apps' panels (Overview), and its interactions with
     a per-schema summary, a chart and filtered keyset pages (Interactions).
