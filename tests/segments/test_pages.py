@@ -3,6 +3,7 @@ contact card panel, and what other tenants and roles may see."""
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Any
 
@@ -92,10 +93,19 @@ def test_the_builder_shows_the_rule_s_problems(
         "/segments/new/", {"name": "Titles", "refresh_minutes": 60, "rule": rule}
     )
     assert response.status_code == 200
-    assert (
-        "rule.where.0.property: &#x27;title&#x27; of review is not segmentable "
-        "(addToSegmentation is not true)" in response.content.decode()
+    html = response.content.decode()
+    assert "The rule has problems: see the conditions marked below." in html
+    # The builder's script places each problem at its row, in plain words.
+    problems = json.loads(
+        html.split('<script id="rule-problems" type="application/json">')[1].split("</script>")[0]
     )
+    assert problems == [
+        {
+            "field": "rule.where.0.property",
+            "code": "invalid",
+            "message": "'title' of review is not segmentable (addToSegmentation is not true)",
+        }
+    ]
     assert not Segment.objects.exists()
 
 
@@ -103,7 +113,14 @@ def test_the_builder_shows_the_rule_s_problems(
 def test_the_live_count_answers_for_a_draft_rule(alice: Persona) -> None:
     client = staff_client(alice)
     response = client.post("/segments/count/", RULE, content_type="application/json")
-    assert response.json() == {"count": 2}
+    ann, ben = (Contact.objects.get(first_name=name) for name in ("Ann", "Ben"))
+    # The count, and the first matching contacts by name for the builder's preview.
+    assert response.json() == {
+        "count": 2,
+        "preview": [
+            {"id": str(c.pk), "name": f"{c.first_name} X", "email": c.email} for c in (ann, ben)
+        ],
+    }
     bad = client.post(
         "/segments/count/", {"type": "never", "schemaId": "x"}, content_type="application/json"
     )
