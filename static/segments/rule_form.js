@@ -84,6 +84,11 @@
     return text ? text + "T00:00:00Z" : "";
   }
 
+  // The end of a range of days includes its last day (bounds are inclusive).
+  function asEndOfDay(text) {
+    return text ? text + "T23:59:59Z" : "";
+  }
+
   function asText(text) {
     return text;
   }
@@ -118,11 +123,15 @@
     return node;
   }
 
-  // The typed input of one value of a property (or of a contact field).
-  function valueInput(type, prop, value) {
+  // The typed input of one value of a property. A day picked for a date-time property is its
+  // first instant, or its last where the day is the inclusive end (`end`).
+  function valueInput(type, prop, value, end) {
     if (prop && prop.enum) return enumSelect(prop.enum, value);
     if (type === "number" || type === "integer") return numberInput(value, { step: "any", inputmode: "decimal" });
-    if (type === "date") return dateInput(value, asText);
+    if (type === "date") {
+      var dateTime = prop && prop.format === "date-time";
+      return dateInput(value, dateTime ? (end ? asEndOfDay : asInstant) : asText);
+    }
     return textInput(value);
   }
 
@@ -224,7 +233,8 @@
   }
 
   function valueList(row, key, label, values, makeInput, listHost) {
-    var box = el("div", { class: "value-list", role: "group", "aria-label": label });
+    var caption = el("span", { class: "caption", id: uid(), text: label });
+    var box = el("div", { class: "value-list", role: "group", "aria-labelledby": caption.id });
     box.dataset.list = key;
     values.forEach(function (value, index) {
       var input = makeInput(value);
@@ -243,7 +253,7 @@
       type: "button", class: "small-button", text: "+ or", "aria-label": "Add another " + label.toLowerCase(),
       "data-action": "add-value", "data-list-key": key,
     }));
-    listHost.appendChild(box);
+    listHost.appendChild(el("span", { class: "field" }, [caption, box]));
     return box;
   }
 
@@ -263,17 +273,17 @@
     opSelect.dataset.rebuild = "where-op";
     box.appendChild(field("Comparison", opSelect, base + "op"));
     var shown = [];
-    var make = function (value) { return valueInput(type, prop, value); };
+    var make = function (value, end) { return valueInput(type, prop, value, end); };
     if (where.op === "in") {
       shown = ["values"];
       valueList(row, base + "values", "Value", Array.isArray(where.values) ? where.values : [where.value], make, box);
     } else if (where.op === "between") {
       shown = ["min", "max"];
       box.appendChild(field("From", make(where.min), base + "min"));
-      box.appendChild(field("To", make(where.max), base + "max"));
+      box.appendChild(field("To", make(where.max, true), base + "max"));
     } else if (where.op !== "isTrue" && where.op !== "isFalse") {
       shown = ["value"];
-      box.appendChild(field("Value", make(where.value), base + "value"));
+      box.appendChild(field("Value", make(where.value, where.op === "lte" || where.op === "gt"), base + "value"));
     }
     box._extra = {};
     Object.keys(where).forEach(function (name) {
@@ -308,7 +318,7 @@
     if (window.type === "lastDays") main.appendChild(field("Days", numberInput(window.days, { min: 0 }), "window.days", "short"));
     if (window.type === "between") {
       main.appendChild(field("From date", dateInput(window.from, asInstant), "window.from"));
-      main.appendChild(field("To date", dateInput(window.to, asInstant), "window.to"));
+      main.appendChild(field("To date", dateInput(window.to, asEndOfDay), "window.to"));
     }
     if (window.type === "before" || window.type === "after") {
       main.appendChild(field("Date", dateInput(window.date, asInstant), "window.date"));
@@ -440,7 +450,7 @@
     } else if (reason === "window-type") {
       rule.window = { type: value };
       if (value === "lastDays") rule.window.days = 30;
-      if (value === "between") Object.assign(rule.window, { from: asInstant(today()), to: asInstant(today()) });
+      if (value === "between") Object.assign(rule.window, { from: asInstant(today()), to: asEndOfDay(today()) });
       if (value === "before" || value === "after") rule.window.date = asInstant(today());
     } else if (reason === "when-op") {
       var days = rule.days !== undefined ? rule.days : 30;
