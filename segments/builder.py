@@ -8,6 +8,8 @@ from segments.rules.catalog import Catalog
 from segments.selectors import rule_contacts
 
 PREVIEW_SIZE = 10
+# The pickers suggest this many tags and contact types; any other can still be typed.
+SUGGESTIONS = 500
 
 
 def _property_choice(name: str, spec: dict[str, Any], display_name: str) -> dict[str, Any]:
@@ -24,7 +26,7 @@ def _property_choice(name: str, spec: dict[str, Any], display_name: str) -> dict
 
 def segment_builder_choices(*, tenant: Tenant) -> dict[str, Any]:
     """What the builder's pickers offer: the tenant's active schemas with their segmentable
-    properties, the tags in use and the contact types in use (three queries)."""
+    properties, the tags and contact types in use to suggest (three queries)."""
     schemas = []
     for schema in InteractionSchema.objects.active().filter(tenant=tenant).order_by("display_name"):
         specs = schema.json_schema.get("properties", {})
@@ -51,7 +53,11 @@ def segment_builder_choices(*, tenant: Tenant) -> dict[str, Any]:
         .distinct()
         .order_by("contact_type")
     )
-    return {"schemas": schemas, "tags": list(tags), "contactTypes": list(contact_types)}
+    return {
+        "schemas": schemas,
+        "tags": list(tags[:SUGGESTIONS]),
+        "contactTypes": list(contact_types[:SUGGESTIONS]),
+    }
 
 
 def rule_preview(

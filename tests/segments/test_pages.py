@@ -13,6 +13,7 @@ from django.test import Client
 from interactions.models import Contact, InteractionSchema
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
+from interactions.services.tags import contact_tag_add
 from segments.models import Segment
 from segments.services.membership import segment_refresh
 from segments.services.segments import segment_create
@@ -79,6 +80,42 @@ def test_a_marketer_builds_a_segment_with_the_builder_form(
     assert response.status_code == 302
     assert response["Location"] == f"/segments/{segment.pk}/"
     assert (segment.refresh_minutes, segment.member_count) == (30, 1)
+
+
+def json_script(html: str, element_id: str) -> Any:
+    script = html.split(f'<script id="{element_id}" type="application/json">')[1]
+    return json.loads(script.split("</script>")[0])
+
+
+def test_the_builder_offers_schemas_and_segmentable_properties_by_display_name(
+    alice: Persona, schemas: dict[str, InteractionSchema]
+) -> None:
+    vip = ContactFactory(tenant=alice.tenant, contact_type="Member")
+    contact_tag_add(tenant=alice.tenant, contact=vip, name="vip")
+    html = staff_client(alice).get("/segments/new/").content.decode()
+    choices = json_script(html, "segment-choices")
+    assert choices["tags"] == ["vip"]
+    assert choices["contactTypes"] == ["Member"]
+    purchase, review = choices["schemas"]  # by display name
+    assert review == {
+        "id": "review",
+        "label": "Wrote a review",
+        "properties": [{"name": "rating", "label": "Rating", "type": "integer"}],
+    }
+    assert purchase["label"] == "Purchase"
+    # Only properties with addToSegmentation; dates typed as dates with their format.
+    assert [(p["name"], p["type"]) for p in purchase["properties"]] == [
+        ("amount", "number"),
+        ("channel", "string"),
+        ("gift", "boolean"),
+        ("shippedAt", "date"),
+        ("day", "date"),
+    ]
+    assert purchase["properties"][3]["format"] == "date-time"
+    # Marketers get the form without the Advanced JSON view; admins get both.
+    assert 'id="rule-json"' not in html
+    admin = staff_client(alice, username="ada", role=ADMIN)
+    assert 'id="rule-json"' in admin.get("/segments/new/").content.decode()
 
 
 def test_the_builder_shows_the_rule_s_problems(
