@@ -1,4 +1,5 @@
-"""The segment builder's form: name, description, refresh interval and the rule document."""
+"""The segment builder's form: name, description, refresh interval and the rule document (as
+JSON, which the page's condition rows write)."""
 
 import json
 from typing import Any
@@ -14,11 +15,8 @@ class SegmentForm(forms.Form):
     refresh_minutes = forms.IntegerField(
         min_value=1, max_value=60 * 24 * 7, initial=60, label="Refresh every (minutes)"
     )
-    rule = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "class": "rule-editor"}),
-        max_length=64 * 1024,
-        help_text="The rule document (JSON); see the reference beside the editor.",
-    )
+    # Written by the builder's form (static/segments/rule_form.js) or its Advanced JSON view.
+    rule = forms.CharField(widget=forms.HiddenInput, max_length=64 * 1024)
 
     def clean_rule(self) -> Any:
         try:

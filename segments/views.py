@@ -4,6 +4,7 @@ services and hands templates ready data."""
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from engage_site.replicas import replica_reads
 from interactions.public import Contact, Tenant, tenant_page
+from segments.builder import rule_preview, segment_builder_choices
 from segments.exceptions import InvalidSegment
 from segments.forms import SegmentForm
 from segments.models import Segment
@@ -35,24 +37,23 @@ EXAMPLE_RULE: dict[str, Any] = {"type": "all", "rules": []}
 
 
 def _builder(
-    request: HttpRequest, tenant: Tenant, form: SegmentForm, segment: Segment | None
+    request: HttpRequest,
+    tenant: Tenant,
+    form: SegmentForm,
+    segment: Segment | None,
+    problems: Sequence[dict[str, str]] = (),
 ) -> HttpResponse:
-    catalog = segment_catalog(tenant=tenant)
-    schemas = [
-        {
-            "id": info.schema_id,
-            "properties": [
-                {"name": prop.name, "type": "date" if prop.is_date else prop.type}
-                for prop in info.properties.values()
-                if prop.segmentable
-            ],
-        }
-        for info in catalog.values()
-    ]
     return render(
         request,
         "segments/segment_builder.html",
-        {"form": form, "segment": segment, "schemas": schemas},
+        {
+            "form": form,
+            "segment": segment,
+            "choices": segment_builder_choices(tenant=tenant),
+            "problems": list(problems),
+            # The rule as JSON is for those who manage the tenant; marketers use the form.
+            "advanced": request.user.has_perm("interactions.change_tenant"),
+        },
     )
 
 
@@ -78,8 +79,8 @@ def _save(request: HttpRequest, tenant: Tenant, segment: Segment | None) -> Http
                     refresh_minutes=data["refresh_minutes"],
                 )
         except InvalidSegment as error:
-            for problem in error.errors:
-                form.add_error("rule", f"{problem.field}: {problem.message}")
+            form.add_error("rule", "The rule has problems: see the conditions marked below.")
+            return _builder(request, tenant, form, segment, [p.as_dict() for p in error.errors])
         else:
             messages.success(request, f"Segment “{segment.name}” saved.")
             return redirect("segment-edit", segment_id=segment.pk)
@@ -106,8 +107,9 @@ def segment_edit_page(request: HttpRequest, tenant: Tenant, segment_id: uuid.UUI
 @tenant_page("segments.view_segment")
 @replica_reads
 def segment_live_count_page(request: HttpRequest, tenant: Tenant) -> JsonResponse:
-    """The builder's live count: how many contacts a draft rule selects now, or, when the draft
-    has problems, those problems (a normal answer while typing, so 200 either way)."""
+    """The builder's live count: how many contacts a draft rule selects now with the first few
+    of them, or, when the draft has problems, those problems (a normal answer while editing, so
+    200 either way)."""
     try:
         rule = json.loads(request.body or b"null")
     except ValueError:
@@ -116,7 +118,12 @@ def segment_live_count_page(request: HttpRequest, tenant: Tenant) -> JsonRespons
     problems = rule_problems(rule, catalog=catalog)
     if problems:
         return JsonResponse({"errors": [p.as_dict() for p in problems]})
-    return JsonResponse({"count": rule_count(tenant=tenant, rule=rule, catalog=catalog)})
+    return JsonResponse(
+        {
+            "count": rule_count(tenant=tenant, rule=rule, catalog=catalog),
+            "preview": rule_preview(tenant=tenant, rule=rule, catalog=catalog),
+        }
+    )
 
 
 @require_POST

@@ -53,35 +53,25 @@ def test_a_marketer_builds_a_segment_and_uses_its_members(
     page.wait_for_function("document.getElementById('live-count').dataset.state === 'ok'")
     assert live.inner_text() == "4 contacts match"
 
-    page.fill("input[name=name]", "Happy reviewers")
-    page.click("button[data-add=property]")
-    # The added condition: at least one review with rating >= 1.
+    page.get_by_label("Name", exact=True).fill("Happy reviewers")
+    page.get_by_role("button", name="+ Condition").click()
+    condition = page.get_by_role("group", name="Condition 1")
+    # The added condition: at least one review.
     page.wait_for_function(
         "document.getElementById('live-count').textContent === '3 contacts match'"
     )
-    rule = page.locator("textarea[name=rule]")
-
-    def at_least(reviews: int, rating: int) -> str:
-        return (
-            '{"type": "all", "rules": [{"type": "count", "schemaId": "review", '
-            f'"count": {{"op": ">=", "value": {reviews}}}, '
-            f'"where": [{{"property": "rating", "op": "gte", "value": {rating}}}]}}]}}'
-        )
-
-    rule.fill(at_least(1, 4))
+    condition.get_by_role("button", name="+ Property condition").click()
+    where = page.get_by_role("group", name="Condition 1, property condition 1")
+    where.get_by_label("Comparison", exact=True).select_option(label="is at least")
+    where.get_by_label("Value", exact=True).fill("4")
     page.wait_for_function(
         "document.getElementById('live-count').textContent === '2 contacts match'"
     )
-    rule.fill(at_least(2, 4))
+    condition.get_by_label("Times", exact=True).fill("2")
     page.wait_for_function(
         "document.getElementById('live-count').textContent === '1 contact matches'"
     )
-    rule.fill('{"type": "never", "schemaId": "nope"}')
-    page.wait_for_function("document.getElementById('live-count').dataset.state === 'invalid'")
-    assert page.locator("#rule-errors li").all_inner_texts() == [
-        "rule.schemaId: no interaction schema 'nope'"
-    ]
-    rule.fill(at_least(1, 4))
+    condition.get_by_label("Times", exact=True).fill("1")
     page.wait_for_function(
         "document.getElementById('live-count').textContent === '2 contacts match'"
     )

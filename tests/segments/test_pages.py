@@ -3,6 +3,7 @@ contact card panel, and what other tenants and roles may see."""
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.test import Client
 from interactions.models import Contact, InteractionSchema
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
+from interactions.services.tags import contact_tag_add
 from segments.models import Segment
 from segments.segment_views import csv_cell
 from segments.services.membership import segment_refresh
@@ -80,6 +82,42 @@ def test_a_marketer_builds_a_segment_with_the_builder_form(
     assert (segment.refresh_minutes, segment.member_count) == (30, 1)
 
 
+def json_script(html: str, element_id: str) -> Any:
+    script = html.split(f'<script id="{element_id}" type="application/json">')[1]
+    return json.loads(script.split("</script>")[0])
+
+
+def test_the_builder_offers_schemas_and_segmentable_properties_by_display_name(
+    alice: Persona, schemas: dict[str, InteractionSchema]
+) -> None:
+    vip = ContactFactory(tenant=alice.tenant, contact_type="Member")
+    contact_tag_add(tenant=alice.tenant, contact=vip, name="vip")
+    html = staff_client(alice).get("/segments/new/").content.decode()
+    choices = json_script(html, "segment-choices")
+    assert choices["tags"] == ["vip"]
+    assert choices["contactTypes"] == ["Member"]
+    purchase, review = choices["schemas"]  # by display name
+    assert review == {
+        "id": "review",
+        "label": "Wrote a review",
+        "properties": [{"name": "rating", "label": "Rating", "type": "integer"}],
+    }
+    assert purchase["label"] == "Purchase"
+    # Only properties with addToSegmentation; dates typed as dates with their format.
+    assert [(p["name"], p["type"]) for p in purchase["properties"]] == [
+        ("amount", "number"),
+        ("channel", "string"),
+        ("gift", "boolean"),
+        ("shippedAt", "date"),
+        ("day", "date"),
+    ]
+    assert purchase["properties"][3]["format"] == "date-time"
+    # Marketers get the form without the Advanced JSON view; admins get both.
+    assert 'id="rule-json"' not in html
+    admin = staff_client(alice, username="ada", role=ADMIN)
+    assert 'id="rule-json"' in admin.get("/segments/new/").content.decode()
+
+
 def test_the_builder_shows_the_rule_s_problems(
     alice: Persona, schemas: dict[str, InteractionSchema]
 ) -> None:
@@ -92,10 +130,19 @@ def test_the_builder_shows_the_rule_s_problems(
         "/segments/new/", {"name": "Titles", "refresh_minutes": 60, "rule": rule}
     )
     assert response.status_code == 200
-    assert (
-        "rule.where.0.property: &#x27;title&#x27; of review is not segmentable "
-        "(addToSegmentation is not true)" in response.content.decode()
+    html = response.content.decode()
+    assert "The rule has problems: see the conditions marked below." in html
+    # The builder's script places each problem at its row, in plain words.
+    problems = json.loads(
+        html.split('<script id="rule-problems" type="application/json">')[1].split("</script>")[0]
     )
+    assert problems == [
+        {
+            "field": "rule.where.0.property",
+            "code": "invalid",
+            "message": "'title' of review is not segmentable (addToSegmentation is not true)",
+        }
+    ]
     assert not Segment.objects.exists()
 
 
@@ -103,7 +150,14 @@ def test_the_builder_shows_the_rule_s_problems(
 def test_the_live_count_answers_for_a_draft_rule(alice: Persona) -> None:
     client = staff_client(alice)
     response = client.post("/segments/count/", RULE, content_type="application/json")
-    assert response.json() == {"count": 2}
+    ann, ben = (Contact.objects.get(first_name=name) for name in ("Ann", "Ben"))
+    # The count, and the first matching contacts by name for the builder's preview.
+    assert response.json() == {
+        "count": 2,
+        "preview": [
+            {"id": str(c.pk), "name": f"{c.first_name} X", "email": c.email} for c in (ann, ben)
+        ],
+    }
     bad = client.post(
         "/segments/count/", {"type": "never", "schemaId": "x"}, content_type="application/json"
     )
