@@ -138,7 +138,7 @@
     var described = box.getAttribute("aria-describedby");
     if (described) replacement.setAttribute("aria-describedby", described);
     box.replaceWith(replacement);
-    var hint = document.getElementById(box.id + "_hint");
+    var hint = document.getElementById(box.id + "_helptext");
     if (hint) hint.hidden = !(many && replacement.tagName === "INPUT");
   }
 
@@ -251,6 +251,14 @@
   }
 
   // --- Wiring ------------------------------------------------------------------------------------
+  // A page shown again after a refusal lists the rows as posted; show them in the order asked for.
+  function position(row) {
+    var value = row.querySelector("input.position").value;
+    return value === "" ? Infinity : Number(value);
+  }
+  Array.prototype.slice.call(list.children)
+    .sort(function (a, b) { return position(a) - position(b); })
+    .forEach(function (row) { list.append(row); });
   Array.prototype.forEach.call(list.children, function (row) {
     var removed = row.querySelector("input[name$='-DELETE']");
     if (removed && removed.checked) row.hidden = true;

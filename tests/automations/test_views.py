@@ -111,6 +111,10 @@ def test_the_run_log_shows_runs_with_attempts_and_retries_a_failed_one(
     assert retried.status_code == 302
     run.refresh_from_db()
     assert run.status == "pending"
+    automation_run_execute(run_id=str(run.pk))  # fails again: the second try, not a new first
+    attempts = marketer.get(f"/automations/{automation.public_id}/runs").content.decode()
+    assert "Action 1 (webhook), try 1: Failed" in attempts
+    assert "Action 1 (webhook), try 2: Failed" in attempts
 
     card = marketer.get(f"/contacts/{contact.pk}/")
     assert card.status_code == 200
