@@ -116,13 +116,12 @@ class AutomationForm(forms.Form):
         self.tenant = tenant
         # Shown under the email rows, so tenants know the limits before a run fails on one.
         self.template_limits = TemplateLimits.configured()
-        live = list(
+        by_name = (
             InteractionSchema.objects.active().filter(tenant=tenant).order_by("display_name", "id")
         )
-        self.fields["schemas"].queryset = InteractionSchema.objects.active().filter(  # type: ignore[attr-defined]
-            tenant=tenant
-        )
-        self.fields["schema"].queryset = self.fields["schemas"].queryset  # type: ignore[attr-defined]
+        live = list(by_name)
+        self.fields["schemas"].queryset = by_name  # type: ignore[attr-defined]
+        self.fields["schema"].queryset = by_name  # type: ignore[attr-defined]
         # The script and the no-script page both need every schema's properties at hand.
         self.schema_properties = {schema.pk: _properties(schema) for schema in live}
         self.schema_choices = live

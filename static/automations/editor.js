@@ -92,8 +92,9 @@
     } else {
       element.add(new Option("— choose —", ""));
     }
+    var chosen = multiple ? values : values.slice(0, 1);
     options.forEach(function (pair) {
-      element.add(new Option(pair[1], pair[0], false, values.indexOf(pair[0]) >= 0));
+      element.add(new Option(pair[1], pair[0], false, chosen.indexOf(pair[0]) >= 0));
     });
     return element;
   }
