@@ -145,3 +145,20 @@ def test_the_edit_page_shows_the_saved_actions_and_condition(marketer: Client, v
     assert 'name="actions-0-tag" value="welcomed"' in page
     assert 'name="actions-1-subject" value="Hi {{ contact.first_name }}"' in page
     assert 'name="actions-TOTAL_FORMS" value="3"' in page  # the two actions and a blank row
+
+
+def test_another_tenant_s_schema_can_not_be_chosen(
+    bob: Persona, marketer: Client, visit: Any
+) -> None:
+    theirs = make_schema(bob.tenant, schema_id="store_visit", json_schema=VISIT)
+    page = marketer.get("/automations/new").content.decode()
+    assert f'value="{theirs.pk}"' not in page
+    for data in (
+        form_data(schema=theirs.pk, property_name="spent", operator="gt", condition_value="1"),
+        form_data(trigger="new_interaction", schemas=[theirs.pk]),
+    ):
+        refused = marketer.post("/automations/new", data)
+        assert refused.status_code == 200
+        assert set(refused.context["form"].errors) <= {"schema", "schemas"}
+        assert refused.context["form"].errors
+    assert Automation.objects.count() == 0
