@@ -50,14 +50,13 @@ def _save(
             return automation_create(tenant=tenant, schemas=schemas, **fields)
         return automation_update(automation=automation, schemas=schemas, **fields)
     except InvalidRequest as refused:
-        for problem in refused.errors:
-            form.add_error(None, f"{problem.field}: {problem.message}")
+        form.show_refusal(refused)
         return None
 
 
 @tenant_page("automations.add_automation")
 def automation_create_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
-    form = AutomationForm(request.POST or None, tenant=tenant)
+    form = AutomationForm(request.POST if request.method == "POST" else None, tenant=tenant)
     if request.method == "POST" and form.is_valid():
         automation = _save(request, tenant, form, None)
         if automation is not None:
@@ -69,13 +68,11 @@ def automation_create_page(request: HttpRequest, tenant: Tenant) -> HttpResponse
 @tenant_page("automations.change_automation")
 def automation_edit_page(request: HttpRequest, tenant: Tenant, automation_id: str) -> HttpResponse:
     automation = automation_get(tenant=tenant, automation_id=automation_id)
-    if request.method == "POST":
-        form = AutomationForm(request.POST, tenant=tenant)
-        if form.is_valid() and _save(request, tenant, form, automation) is not None:
-            messages.success(request, "Saved.")
-            return redirect("automation-edit", automation.public_id)
-    else:
-        form = AutomationForm(initial=AutomationForm.initial_for(automation), tenant=tenant)
+    posted = request.POST if request.method == "POST" else None
+    form = AutomationForm(posted, tenant=tenant, automation=automation)
+    if posted is not None and form.is_valid() and _save(request, tenant, form, automation):
+        messages.success(request, "Saved.")
+        return redirect("automation-edit", automation.public_id)
     webhooks = [action["url"] for action in automation.actions if action.get("type") == "webhook"]
     in_grace = signing_keys(automation).previous is not None
     return render(

@@ -63,6 +63,9 @@ def automation_run_execute(*, run_id: str) -> ExecuteResult:
     run = AutomationRun.objects.select_related("automation", "contact", "tenant").get(pk=run_id)
     actions: list[dict[str, Any]] = list(run.automation.actions)
     document = run_document(run)
+    # Tries are numbered over the run's whole life: a retry by hand resets ``action_failures``
+    # (a fresh allowance of tries) but not the count of tries already logged for the action.
+    tried = RunAttempt.objects.filter(run=run, action_index=run.next_action).count()
     while run.next_action < len(actions):
         action = actions[run.next_action]
         started, clock = timezone.now(), time.monotonic()
@@ -78,15 +81,17 @@ def automation_run_execute(*, run_id: str) -> ExecuteResult:
             run=run,
             action_index=run.next_action,
             action_type=action["type"],
-            number=run.action_failures + 1,
+            number=tried + 1,
             outcome=RunAttempt.Outcome.FAILED if error else RunAttempt.Outcome.SUCCEEDED,
             duration_ms=round((time.monotonic() - clock) * 1000),
             error=str(error or "")[:2000],
             started_at=started,
         )
+        tried += 1
         if error is None:
             if not _held(run, lock, next_action=run.next_action + 1, action_failures=0):
                 return ExecuteResult("lost")
+            tried = 0  # the next action has never been tried: runs stop at a failing one
             continue
         failures = run.action_failures + 1
         if error.permanent or failures >= settings.AUTOMATIONS_MAX_ATTEMPTS:

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.test import Client
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from automations.models import Automation
@@ -27,6 +28,9 @@ from automations.services.webhooks import (
     legacy_signature_valid,
 )
 from interactions.models import InteractionSchema, Tenant
+from interactions.services.roles import MARKETER
+from interactions.services.staff import staff_user_create
+from tests.conftest import Persona
 from tests.factories import make_schema
 
 # Read by worker processes the tests start (they inherit the environment); the autouse fixture
@@ -182,6 +186,17 @@ def webhook_automation(
     if receiver is not None:
         receiver.secrets.add(automation.webhook_secret)
     return automation
+
+
+@pytest.fixture
+def marketer(alice: Persona) -> Client:
+    """A marketer of tenant A, logged in to the pages."""
+    user = staff_user_create(
+        tenant=alice.tenant, username="mia", password="pw-12345678", role=MARKETER
+    )
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

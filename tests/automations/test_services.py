@@ -5,12 +5,14 @@ are then handed over in this process with ``interaction_events_dispatch``, exact
 would, and runs are executed with ``automation_run_execute``. Time is frozen with time-machine.
 """
 
+import importlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core import mail
 
 from automations.models import Automation, AutomationRun, RunAttempt
@@ -393,6 +395,51 @@ def test_a_failed_run_can_be_retried_and_the_relay_sends_due_runs(
     run.refresh_from_db()
     assert run.status == "succeeded"
     assert len(mail.outbox) == 1
+
+
+def test_attempts_are_numbered_over_the_run_s_life_across_a_retry_by_hand(
+    alice: Persona, contact: Contact, purchase: InteractionSchema, frozen: Any, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    contact.email = ""
+    contact.save(update_fields=["email"])
+    automation = webhook_automation(
+        alice.tenant,
+        NOWHERE,
+        actions=[{"type": "tag", "name": "seen"}, {"type": "email", "subject": "s", "body": "b"}],
+    )
+    receive(contact, purchase)
+    (run,) = runs(automation)
+    assert automation_run_execute(run_id=str(run.pk)).status == "failed"
+    run.refresh_from_db()
+    automation_run_retry(run=run)
+    frozen.shift(timedelta(minutes=10))  # past the lease the retry set
+    assert automation_run_execute(run_id=str(run.pk)).status == "failed"
+    attempts = RunAttempt.objects.filter(run=run).order_by("started_at", "id")
+    assert [(a.action_index, a.number, a.outcome) for a in attempts] == [
+        (0, 1, "succeeded"),
+        (1, 1, "failed"),
+        (1, 2, "failed"),
+    ]
+
+
+def test_the_migration_renumbers_attempts_logged_with_the_count_started_again(
+    alice: Persona, contact: Contact, purchase: InteractionSchema, frozen: Any
+) -> None:
+    automation = webhook_automation(alice.tenant, NOWHERE, actions=[{"type": "tag", "name": "t"}])
+    receive(contact, purchase)
+    (run,) = runs(automation)
+    for index, number in [(0, 1), (0, 1), (0, 2), (1, 1)]:
+        frozen.shift(timedelta(seconds=1))  # started one after the other
+        RunAttempt.objects.create(
+            run=run, action_index=index, action_type="tag", number=number,
+            outcome="failed", duration_ms=1,
+        )  # fmt: skip
+    importlib.import_module("automations.migrations.0005_number_attempts_over_the_run").renumber(
+        django_apps, None
+    )
+    attempts = RunAttempt.objects.filter(run=run).order_by("started_at", "id")
+    assert [(a.action_index, a.number) for a in attempts] == [(0, 1), (0, 2), (0, 3), (1, 1)]
 
 
 def test_retention_purges_old_attempt_logs_but_keeps_the_claims(

@@ -9,21 +9,24 @@ from django.test import Client
 from automations.models import Automation, AutomationRun
 from automations.services.runs import automation_run_execute
 from interactions.services.events import interaction_events_dispatch
-from interactions.services.roles import MARKETER
-from interactions.services.staff import staff_user_create
 from tests.automations.conftest import Receiver, purchase_schema, webhook_automation
 from tests.conftest import Persona
 from tests.factories import ContactFactory, make_interaction
 
 
-@pytest.fixture
-def marketer(alice: Persona) -> Client:
-    user = staff_user_create(
-        tenant=alice.tenant, username="mia", password="pw-12345678", role=MARKETER
-    )
-    client = Client()
-    client.force_login(user)
-    return client
+def action_rows(*actions: dict[str, str]) -> dict[str, str]:
+    """Action rows as the editor posts them (a formset prefixed "actions"), in the order given."""
+    rows = {"actions-TOTAL_FORMS": str(len(actions)), "actions-INITIAL_FORMS": "0"}
+    for index, action in enumerate(actions):
+        rows.update({f"actions-{index}-{key}": value for key, value in action.items()})
+    return rows
+
+
+WELCOME_ACTIONS = action_rows(
+    {"type": "tag", "tag": "welcomed"},
+    {"type": "email", "subject": "Hi {{ contact.first_name }}",
+     "body": "Welcome to {{ interaction.payload.store }}"},
+)  # fmt: skip
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -36,11 +39,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "operator": "one_of",
         "condition_value": "Solna, Kista",
         "entry_rule": "once",
-        "action_0_type": "tag",
-        "action_0_target": "welcomed",
-        "action_1_type": "email",
-        "action_1_target": "Hi {{ contact.first_name }}",
-        "action_1_body": "Welcome to {{ interaction.payload.store }}",
+        **WELCOME_ACTIONS,
         **overrides,
     }
 
@@ -65,7 +64,10 @@ def test_a_marketer_creates_edits_and_lists_an_automation(alice: Persona, market
         form_data(schema=schema.pk, entry_rule="every_n_days", entry_period_days="7",
                   operator="equals", condition_value="Solna"),
     )  # fmt: skip
-    assert edited.status_code == 302
+    assert edited.status_code == 302, (
+        edited.context["form"].errors,
+        edited.context["form"].actions.errors,
+    )
     automation.refresh_from_db()
     assert (automation.entry_period_days, automation.condition_value) == (7, "Solna")
 
@@ -79,7 +81,10 @@ def test_the_editor_shows_the_services_refusals(alice: Persona, marketer: Client
         "/automations/new", form_data(schema=schema.pk, operator="gt", condition_value="x")
     )
     assert refused.status_code == 200
-    assert b"greater/less than applies to numbers and dates only" in refused.content
+    assert refused.context["form"].errors == {
+        "operator": ["Greater/less than applies to numbers and dates only."]
+    }
+    assert "Greater/less than applies to numbers and dates only." in refused.content.decode()
     assert Automation.objects.count() == 0
 
 
@@ -106,6 +111,10 @@ def test_the_run_log_shows_runs_with_attempts_and_retries_a_failed_one(
     assert retried.status_code == 302
     run.refresh_from_db()
     assert run.status == "pending"
+    automation_run_execute(run_id=str(run.pk))  # fails again: the second try, not a new first
+    attempts = marketer.get(f"/automations/{automation.public_id}/runs").content.decode()
+    assert "Action 1 (webhook), try 1: Failed" in attempts
+    assert "Action 1 (webhook), try 2: Failed" in attempts
 
     card = marketer.get(f"/contacts/{contact.pk}/")
     assert card.status_code == 200
@@ -166,11 +175,12 @@ def test_the_editor_refuses_a_non_public_webhook_target_on_its_row_naming_the_se
     settings.AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = ()
     refused = marketer.post(
         "/automations/new",
-        form_data(trigger="new_interaction", action_1_type="webhook", action_1_target=url),
+        form_data(trigger="new_interaction", **{"actions-1-type": "webhook", "actions-1-url": url}),
     )
     assert refused.status_code == 200
-    assert refused.context["form"].errors == {
-        "action_1_target": [
+    assert refused.context["form"].errors == {}
+    assert refused.context["form"].actions.errors[1] == {
+        "url": [
             f"The URL must not point at {address}: it {problem}; webhooks reach only public "
             "addresses unless the network is listed in AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS."
         ]

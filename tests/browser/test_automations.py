@@ -1,16 +1,22 @@
-"""Automations in a real browser: create one in the editor, post an interaction by API, and see
-the run in the run log and on the contact card."""
+"""Automations in a real browser: a marketer builds one in the editor only by clicking and typing
+(on a wide screen and on a phone), a webhook target the operator has not opened is refused at its
+box, then an interaction posted by API fires it: the webhook arrives at a local receiver and the
+run shows in the run log (filtered by status) and on the contact card."""
 
+import ipaddress
 import os
+import time
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from automations.models import Automation
 from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from interactions.services.tenants import api_key_create
+from tests.automations.conftest import Receiver, receiver  # noqa: F401 - the receiver fixture
 from tests.browser.conftest import BrowserProblems, log_in, screenshot
 from tests.factories import TenantFactory
 
@@ -22,9 +28,13 @@ PURCHASE = {
     "displayName": "Made a purchase",
     "jsonSchema": {
         "type": "object",
-        "properties": {"store": {"type": "string"}, "amount": {"type": "number"}},
+        "properties": {
+            "store": {"type": "string", "displayName": "Store", "enum": ["Solna", "Kista"]},
+            "amount": {"type": "number", "displayName": "Amount"},
+        },
     },
 }
+LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 
 
 @pytest.fixture
@@ -33,10 +43,37 @@ def background(request: Any) -> None:
         request.getfixturevalue("celery_worker")
 
 
+def wait_until(check: Any, page: Any, seconds: float = 20) -> None:
+    """Poll ``check`` until it is true or the time is up (a bound, not a speed assert)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
+
+
+def widest_right_edge(page: Any) -> float:
+    """How far right the page's own content reaches (the shared top bar is not this page's)."""
+    return float(
+        page.evaluate(
+            "Math.max(...[...document.querySelectorAll('main *')]"
+            ".map(e => e.getBoundingClientRect().right))"
+        )
+    )
+
+
 @pytest.mark.usefixtures("background")
-def test_a_marketer_creates_an_automation_and_sees_its_run(
-    live_server: Any, page: Any, problems: BrowserProblems
+@pytest.mark.parametrize("width", [1400, 390])
+def test_a_marketer_builds_an_automation_by_clicking_and_typing_and_it_fires(
+    live_server: Any,
+    page: Any,
+    problems: BrowserProblems,
+    receiver: Receiver,  # noqa: F811 - the imported fixture
+    settings: Any,
+    width: int,
 ) -> None:
+    settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
+    settings.AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = ()
+    page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
     tenant = TenantFactory(slug="shop", name="Shop")
     staff_user_create(tenant=tenant, username="mia", password=PASSWORD, role=MARKETER)
     _, key = api_key_create(tenant=tenant, name="browser")
@@ -48,21 +85,71 @@ def test_a_marketer_creates_an_automation_and_sees_its_run(
     ).json()
 
     log_in(page, live_server, "mia", PASSWORD)
-    page.click("nav >> text=Automations")
-    page.click("text=New automation")
-    page.fill("input[name=name]", "Big spenders")
-    page.select_option("select[name=trigger]", "specific_interaction")
-    page.select_option("select[name=schema]", label="purchase")
-    page.fill("input[name=property_name]", "amount")
-    page.select_option("select[name=operator]", "gte")
-    page.fill("input[name=condition_value]", "100")
-    page.select_option("select[name=entry_rule]", "once")
-    page.select_option("select[name=action_0_type]", "tag")
-    page.fill("input[name=action_0_target]", "big-spender")
-    screenshot(page, "automations-editor")
-    page.click("button:has-text('Create automation')")
-    page.wait_for_selector("text=Automation “Big spenders” created.")
+    page.goto(f"{live_server.url}/automations/")
+    page.get_by_role("link", name="New automation").click()
+    page.get_by_label("Name").fill("Big spenders")
+
+    # The trigger decides which fields show.
+    expect(page.get_by_role("group", name="Of these kinds")).to_be_visible()
+    page.get_by_label("Start when").select_option(label="New specific interaction")
+    expect(page.get_by_role("group", name="Of these kinds")).to_be_hidden()
+    page.get_by_label("Kind of interaction").select_option(label="Made a purchase")
+    page.get_by_label("Property").select_option(label="Store")
+    expect(page.get_by_label("Value")).to_have_role("combobox")  # the enum's values to pick from
+    page.get_by_label("Property").select_option(label="Amount")
+    expect(page.get_by_label("Value")).to_have_attribute("type", "number")
+    page.get_by_label("Operator").select_option(label="is at least")
+    page.get_by_label("Value").fill("100")
+    expect(page.get_by_label("Days between entries")).to_be_hidden()
+    page.get_by_label("A contact enters").select_option(label="Once per contact")
+
+    # Actions: a tag, then a webhook moved above it; a third added by keyboard and removed.
+    first = page.get_by_role("group", name="Action 1")
+    first.get_by_label("Action", exact=True).select_option(label="Add a tag")
+    expect(first.get_by_label("Webhook URL")).to_be_hidden()
+    first.get_by_label("Tag").fill("big-spender")
+    page.get_by_role("button", name="Add action").click()
+    second = page.get_by_role("group", name="Action 2")
+    expect(second.get_by_label("Action", exact=True)).to_be_focused()
+    second.get_by_label("Action", exact=True).select_option(label="Send a webhook")
+    expect(second.get_by_label("Subject")).to_be_hidden()
+    second.get_by_label("Webhook URL").fill(f"{receiver.url}/ok")
+    page.get_by_role("button", name="Move action 2 up").click()
+    expect(page.get_by_role("status")).to_have_text("Action moved to position 1.")
+    page.get_by_role("button", name="Add action").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("group", name="Action 3").get_by_label("Action", exact=True).select_option(
+        label="Send an email"
+    )
+    expect(page.get_by_text("What an email subject and body may use")).to_be_visible()
+    page.get_by_role("button", name="Remove action 3").click()
+    expect(page.get_by_role("group", name="Action 3")).to_have_count(0)
+    expect(page.get_by_role("group", name="Action 1").get_by_label("Webhook URL")).to_have_value(
+        f"{receiver.url}/ok"
+    )
+    assert widest_right_edge(page) <= width
+    screenshot(page, f"automations-editor-{width}")
+
+    # The receiver is on loopback, which the operator has not opened: refused at its box.
+    page.get_by_role("button", name="Create automation").click()
+    refusal = page.get_by_role("group", name="Action 1").locator(".error")
+    expect(refusal).to_contain_text(
+        "The URL must not point at 127.0.0.1: it is a loopback address; webhooks reach only "
+        "public addresses unless the network is listed in AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS."
+    )
+    screenshot(page, f"automations-editor-refused-{width}")
+    assert Automation.objects.count() == 0
+
+    settings.AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = LOOPBACK
+    page.get_by_role("button", name="Create automation").click()
+    expect(page.get_by_text("Automation “Big spenders” created.")).to_be_visible()
     automation = Automation.objects.get()
+    assert (automation.operator, automation.condition_value) == ("gte", 100)
+    assert automation.actions == [
+        {"type": "webhook", "url": f"{receiver.url}/ok"},
+        {"type": "tag", "name": "big-spender"},
+    ]
+    receiver.secrets.add(automation.webhook_secret)
 
     for amount in (50, 150):
         posted = api.post(
@@ -71,24 +158,35 @@ def test_a_marketer_creates_an_automation_and_sees_its_run(
             format="json",
         )
         assert posted.status_code == 200
+    wait_until(lambda: receiver.successes(), page)
+    (delivery,) = receiver.successes()
+    assert delivery.signed
+    assert delivery.document["contact"]["id"] == contact["id"]
+    assert delivery.document["interaction"]["payload"] == {"amount": 150}
 
     runs_url = f"{live_server.url}/automations/{automation.public_id}/runs"
-    for _ in range(100):
-        page.goto(runs_url)
-        if page.locator("tr[data-run] .badge.succeeded").count():
-            break
-        page.wait_for_timeout(200)
-    assert page.locator("tr[data-run]").count() == 1
-    assert "Ada Lovelace" in page.inner_text("table.runs")
-    assert "tag #1, try 1: Succeeded" in page.inner_text("table.runs")
-    screenshot(page, "automations-run-log")
 
-    page.goto(f"{live_server.url}/automations/")
-    assert "Big spenders" in page.inner_text("table.automations")
-    screenshot(page, "automations-list")
+    def run_succeeded() -> bool:
+        page.goto(runs_url)
+        return bool(page.locator("tr[data-run] .badge.succeeded").count())
+
+    wait_until(run_succeeded, page)
+    runs = page.get_by_role("region", name="Runs")
+    expect(runs.locator("tr[data-run]")).to_have_count(1)
+    expect(runs).to_contain_text("Ada Lovelace")
+    expect(runs).to_contain_text("Action 1 (webhook), try 1: Succeeded")
+    expect(runs).to_contain_text("Action 2 (tag), try 1: Succeeded")
+
+    page.get_by_label("Status").select_option(label="Failed")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("No runs match this filter.")).to_be_visible()
+    page.get_by_label("Status").select_option(label="Succeeded")
+    page.get_by_role("button", name="Filter").click()
+    expect(runs.locator("tr[data-run]")).to_have_count(1)
+    assert widest_right_edge(page) <= width
+    screenshot(page, f"automations-run-log-{width}")
 
     page.goto(f"{live_server.url}/contacts/{contact['id']}/")
     panel = page.locator("section.panel", has_text="Automations")
-    assert "Big spenders" in panel.inner_text()
-    assert "Succeeded" in panel.inner_text()
-    screenshot(page, "automations-contact-card")
+    expect(panel).to_contain_text("Big spenders")
+    expect(panel).to_contain_text("Succeeded")
