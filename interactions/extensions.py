@@ -29,6 +29,9 @@ What each hook promises:
   ``tenant`` and ``contact`` inside a box headed ``title``. A panel reads only from the tenant it is
   given, costs a constant number of queries whatever the contact's history (the card has a
   query-count test), and leaves autoescaping on for tenant data.
+- ``demo_builders``: called by ``bootstrap_demo`` after the demo tenant's sample data is in, as
+  ``builder(tenant=)``; each adds the app's examples (segments, automations) that the tenant lacks,
+  so it may run again on every bootstrap, and returns a short account of them ("5 segments").
 - ``role_permissions``: role name → model → actions, for the app's own models; ``roles_ensure``
   gives the staff roles these permissions after every ``migrate``.
 
@@ -74,6 +77,7 @@ class Extension:
     contact_erasure_hooks: tuple[Hook, ...] = ()
     navigation: tuple[NavigationLink, ...] = ()
     card_panels: tuple[ContactCardPanel, ...] = ()
+    demo_builders: tuple[Hook, ...] = ()
     role_permissions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
@@ -117,6 +121,10 @@ def schema_deletion_hooks() -> list[Hook]:
 
 def contact_erasure_hooks() -> list[Hook]:
     return [hook for ext in _extensions.values() for hook in ext.contact_erasure_hooks]
+
+
+def demo_builders() -> list[Hook]:
+    return [hook for ext in _extensions.values() for hook in ext.demo_builders]
 
 
 def navigation_links() -> list[NavigationLink]:
