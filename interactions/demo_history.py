@@ -107,6 +107,7 @@ class DemoContact:
     contact_type: str
     extra_attributes: dict[str, Any]
     tags: tuple[str, ...]
+    joined: datetime
     interactions: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -130,7 +131,8 @@ class _Calendar:
         moment = day.replace(
             hour=rng.randint(*hours), minute=rng.randint(0, 59), second=rng.randint(0, 59)
         )
-        return min(moment, self.now)
+        # Later today has not happened yet: the same hour yesterday instead.
+        return moment - timedelta(days=1) if moment > self.now else moment
 
 
 def _bisect(cumulative: list[float], value: float) -> int:
@@ -181,7 +183,9 @@ class DemoHistory:
         if rng.random() < 0.2:
             tags += ("Newsletter",)
         # Most have been customers for years; the rest joined during the year.
-        since = YEAR_DAYS if rng.random() < 0.7 else rng.randint(14, YEAR_DAYS)
+        long_standing = number == 0 or rng.random() < 0.7
+        since = YEAR_DAYS if long_standing else rng.randint(14, YEAR_DAYS)
+        joined_days_ago = rng.randint(YEAR_DAYS + 1, 6 * YEAR_DAYS) if since == YEAR_DAYS else since
         domain = EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))]
         local = f"{first}.{last}{number}".lower().translate(str.maketrans("åäö", "aao"))
         demo = DemoContact(
@@ -193,6 +197,7 @@ class DemoHistory:
             contact_type="Member" if member else "Contact",
             extra_attributes={"homeStore": home},
             tags=tags,
+            joined=self.now - timedelta(days=joined_days_ago, minutes=rng.randint(0, 1439)),
         )
         demo.interactions.extend(self._year(rng, activity=activity, home=home, since=since))
         demo.interactions.sort(key=lambda document: document["createdDate"])
@@ -247,8 +252,9 @@ class DemoHistory:
             if store:
                 payload["store"] = store
             yield _document("purchase", when, payload)
-            if rng.random() < 0.18:
-                yield self._review(rng, when, sku)
+            review = self._review(rng, when, sku) if rng.random() < 0.18 else None
+            if review is not None:
+                yield review
         for _ in range(_poisson(rng, 0.6 * activity * share)):
             sku = product()[0]
             item, cost = rng.choice(REPAIRS)
@@ -264,9 +270,13 @@ class DemoHistory:
             yield _document("repair", when, payload)
         yield from self._reuse(rng, since=since)
 
-    def _review(self, rng: random.Random, bought: datetime, sku: str) -> dict[str, Any]:
+    def _review(self, rng: random.Random, bought: datetime, sku: str) -> dict[str, Any] | None:
+        """A review some days after the purchase; None when that day has not come yet."""
         rating = rng.choices((5, 4, 3, 2, 1), weights=(45, 27, 11, 7, 10))[0]
-        when = min(bought + timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 8)), self.now)
+        later = bought + timedelta(days=rng.randint(2, 14))
+        when = later.replace(hour=rng.randint(8, 22), minute=rng.randint(0, 59))
+        if when > self.now:
+            return None
         payload: dict[str, Any] = {
             "productSku": sku,
             "rating": rating,

@@ -13,6 +13,7 @@ import sys
 import threading
 import urllib.request
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from automations.models import Automation
 from engage_site.addresses import bind_url
+from interactions.demo_history import DemoHistory
 from interactions.models import Contact, Interaction, InteractionSchema, Tenant
 from interactions.services.sample_data import SAMPLE_SCHEMAS
 from segments.models import Segment
@@ -273,6 +276,17 @@ def test_the_small_demo_is_a_believable_tenant() -> None:
     assert all(review.dropped_properties == [] for review in reviews)
     active = Contact.objects.filter(tenant=demo, interactions__isnull=False).distinct()
     assert active.count() == SMALL
+    # Customers of different standing, and nothing dated in the future.
+    joined = list(Contact.objects.filter(tenant=demo).values_list("created_on", flat=True))
+    assert max(joined) - min(joined) > timedelta(days=30)
+    assert not Interaction.objects.filter(tenant=demo, created_date__gt=timezone.now()).exists()
+
+
+def test_a_demo_contact_is_the_same_person_with_the_same_year_on_every_run() -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+    assert DemoHistory(now).contact(7) == DemoHistory(now).contact(7)
+    assert DemoHistory(now).contact(7) != DemoHistory(now).contact(8)
 
 
 @pytest.mark.django_db

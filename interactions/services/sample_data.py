@@ -245,6 +245,7 @@ def _contacts_store(*, tenant: Tenant, people: Sequence[DemoContact], schemas: s
             first_name=person.first_name,
             last_name=person.last_name,
             extra_attributes=person.extra_attributes,
+            created_on=person.joined,
         )
         for tag in person.tags:
             contact_tag_add(tenant=tenant, contact=contact, name=tag)
