@@ -39,12 +39,12 @@ def companions_start(*, base_dir: Path, concurrency: int) -> list[subprocess.Pop
             sys.executable,
             "-m",
             "celery",
+            # No banner: it would bury the address serve prints.
+            "--quiet",
             "-A",
             "engage_site",
             "worker",
             "--loglevel=WARNING",
-            # No banner: it would bury the address serve prints.
-            "--quiet",
             f"--concurrency={concurrency}",
             # Neither is needed with a single worker, and both cost start-up time and messages.
             "--without-mingle",
