@@ -67,18 +67,17 @@ def ready_venv(directory: Path, groups: str = "app") -> Path:
 # --- The address -------------------------------------------------------------------------------
 
 
-def test_start_prints_the_address_given_to_bind_in_every_url_and_serves_there(
-    tmp_path: Path,
-) -> None:
-    port = free_port()
+def start(directory: Path, port: int, *args: str) -> str:
+    """Run ``./bin/start --bind 127.0.0.1:PORT ARGS`` in ``directory`` (a ready venv, its own
+    data) until it serves and answers there, stop it, and return what it printed."""
     env = env_without_services(
-        VENV_DIR=str(ready_venv(tmp_path)),
-        DATA_DIR=str(tmp_path / "data"),
-        INSTALL_LOG=str(tmp_path / "install.log"),
+        VENV_DIR=str(directory / "venv"),
+        DATA_DIR=str(directory / "data"),
+        INSTALL_LOG=str(directory / "install.log"),
         ALLOWED_HOSTS="127.0.0.1",
     )
     process = subprocess.Popen(
-        ["bin/start", "--bind", f"127.0.0.1:{port}", "--size", "1", "--workers", "1"],
+        ["bin/start", "--bind", f"127.0.0.1:{port}", "--workers", "1", *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     lines: list[str] = []
@@ -97,8 +96,17 @@ def test_start_prints_the_address_given_to_bind_in_every_url_and_serves_there(
     finally:
         stop(process)
         reader.join(timeout=10)
+    return "\n".join(lines)
 
-    screen = "\n".join(lines)
+
+def test_start_prints_the_address_given_to_bind_in_every_url_and_serves_there(
+    tmp_path: Path,
+) -> None:
+    ready_venv(tmp_path)
+    port = free_port()
+
+    screen = start(tmp_path, port, "--size", "1")
+
     urls = re.findall(r"https?://[^\s/\"']+", screen)
     assert urls, screen
     assert set(urls) == {f"http://127.0.0.1:{port}"}, screen
@@ -107,6 +115,20 @@ def test_start_prints_the_address_given_to_bind_in_every_url_and_serves_there(
     # The set-up steps say what they do, not how: no installer or migration chatter.
     assert "Installing" not in screen
     assert "Applying" not in screen
+
+
+@pytest.mark.slow
+def test_start_again_keeps_the_password_and_gives_a_new_one_when_asked(tmp_path: Path) -> None:
+    ready_venv(tmp_path)
+    first = printed_password(start(tmp_path, free_port(), "--size", "1"))
+
+    again = start(tmp_path, free_port(), "--size", "1")
+    reset = printed_password(start(tmp_path, free_port(), "--size=1", "--reset-password"))
+
+    assert first
+    assert printed_password(again) is None and first not in again
+    assert reset and reset != first
+    assert (tmp_path / "data" / "demo-password.txt").read_text().strip() == reset
 
 
 @pytest.mark.parametrize(
