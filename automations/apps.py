@@ -14,6 +14,7 @@ class AutomationsConfig(AppConfig):
             automations_on_schema_deleted,
         )
         from automations.services.claims import automations_handle_events
+        from automations.services.demo import automations_demo_create
         from automations.views import contact_card_panel_context
         from interactions.public import (
             ADMIN,
@@ -46,6 +47,7 @@ class AutomationsConfig(AppConfig):
                         context=contact_card_panel_context,
                     ),
                 ),
+                demo_builders=(automations_demo_create,),
                 role_permissions={ADMIN: permissions, MARKETER: permissions},
             )
         )

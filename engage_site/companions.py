@@ -39,6 +39,8 @@ def companions_start(*, base_dir: Path, concurrency: int) -> list[subprocess.Pop
             sys.executable,
             "-m",
             "celery",
+            # No banner: it would bury the address serve prints.
+            "--quiet",
             "-A",
             "engage_site",
             "worker",

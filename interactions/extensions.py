@@ -33,6 +33,9 @@ What each hook promises:
   is about to be deleted (a segment, on its delete confirmation); returns a list of
   :class:`Reference` to the app's own records that point at it, so staff see what the delete
   touches. No app refers to another's records yet; this is where one that does says so.
+- ``demo_builders``: called by ``bootstrap_demo`` after the demo tenant's sample data is in, as
+  ``builder(tenant=)``; each adds the app's examples (segments, automations) that the tenant lacks,
+  so it may run again on every bootstrap, and returns a short account of them ("5 segments").
 - ``role_permissions``: role name → model → actions, for the app's own models; ``roles_ensure``
   gives the staff roles these permissions after every ``migrate``.
 
@@ -87,6 +90,7 @@ class Extension:
     navigation: tuple[NavigationLink, ...] = ()
     card_panels: tuple[ContactCardPanel, ...] = ()
     reference_finders: tuple[Hook, ...] = ()
+    demo_builders: tuple[Hook, ...] = ()
     role_permissions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
@@ -130,6 +134,10 @@ def schema_deletion_hooks() -> list[Hook]:
 
 def contact_erasure_hooks() -> list[Hook]:
     return [hook for ext in _extensions.values() for hook in ext.contact_erasure_hooks]
+
+
+def demo_builders() -> list[Hook]:
+    return [hook for ext in _extensions.values() for hook in ext.demo_builders]
 
 
 def navigation_links() -> list[NavigationLink]:

@@ -17,6 +17,7 @@ class SegmentsConfig(AppConfig):
             NavigationLink,
             extension_register,
         )
+        from segments.services.demo import segments_demo_create
         from segments.services.events import (
             segment_events_receive,
             segments_deactivate_for_schema,
@@ -42,6 +43,7 @@ class SegmentsConfig(AppConfig):
                         context=contact_card_panel_context,
                     ),
                 ),
+                demo_builders=(segments_demo_create,),
                 role_permissions={ADMIN: admin, MARKETER: marketer},
             )
         )

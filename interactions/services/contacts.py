@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +20,9 @@ def contact_create(
     first_name: str = "",
     last_name: str = "",
     extra_attributes: dict[str, Any] | None = None,
+    created_on: datetime | None = None,
 ) -> Contact:
+    """A new contact; ``created_on`` (default: now) is for contacts brought from elsewhere."""
     contact = Contact(
         tenant=tenant,
         contact_type=contact_type or "Contact",
@@ -29,6 +32,7 @@ def contact_create(
         first_name=first_name,
         last_name=last_name,
         extra_attributes=extra_attributes or {},
+        created_on=created_on or timezone.now(),
     )
     contact.full_clean()
     contact.save()

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -18,6 +17,7 @@ from typing import IO, Any, TextIO, cast
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from engage_site.progress import Progress
 from interactions.import_files import (
     MappingError,
     Record,
@@ -38,47 +38,6 @@ from interactions.services.imports import (
 from interactions.services.ingest import ItemResult
 
 FORMATS = ("ndjson", "csv")
-PROGRESS_EVERY_SECONDS = 0.5
-
-
-class Progress:
-    """One line on stderr: lines done, the rate, and the time left (from the bytes read)."""
-
-    def __init__(self, stream: TextIO, total_bytes: int, enabled: bool) -> None:
-        self.stream, self.total, self.enabled = stream, max(total_bytes, 1), enabled
-        self.interactive = enabled and stream.isatty()
-        self.started = time.monotonic()
-        self.shown_at = 0.0
-        self.rows = 0
-
-    def show(self, *, rows: int, line: int, position: int, force: bool = False) -> None:
-        self.rows += rows
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self.shown_at < self._every()):
-            return
-        self.shown_at = now
-        elapsed = max(now - self.started, 1e-6)
-        rate = self.rows / elapsed
-        done = min(position / self.total, 1.0)
-        left = elapsed * (1 - done) / done if done > 0 else 0.0
-        text = (
-            f"{self.rows:,} rows  {rate:,.0f} rows/s  {done:6.1%}  line {line:,}  "
-            f"ETA {_duration(left)}"
-        )
-        self.stream.write(f"\r{text}\x1b[K" if self.interactive else f"{text}\n")
-        self.stream.flush()
-
-    def _every(self) -> float:
-        return PROGRESS_EVERY_SECONDS if self.interactive else 5.0
-
-    def end(self) -> None:
-        if self.interactive:
-            self.stream.write("\n")
-
-
-def _duration(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 class Command(BaseCommand):
@@ -220,7 +179,7 @@ class Command(BaseCommand):
                 # Written before the commit: see _errors_file for why that is safe.
                 before_commit=lambda results: _errors_write(errors, parsed, results, unparsed),
             )
-            meter.show(rows=len(chunk), line=through, position=stream.tell())
+            meter.show(items=len(chunk), position=stream.tell(), detail=f"line {through:,}")
             chunk.clear()
 
         finished = True
@@ -235,7 +194,9 @@ class Command(BaseCommand):
                     break
         if chunk:
             flush(chunk[-1].line)
-        meter.show(rows=0, line=progress.last_line, position=stream.tell(), force=True)
+        meter.show(
+            items=0, position=stream.tell(), detail=f"line {progress.last_line:,}", force=True
+        )
         meter.end()
         return finished
 

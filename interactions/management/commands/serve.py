@@ -1,9 +1,11 @@
+import socket
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
+from engage_site.addresses import DEFAULT_BIND, local_url
 from engage_site.companions import companions_start, companions_stop
 from engage_site.wsgi import application
 
@@ -29,7 +31,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--bind", default=DEFAULT_BIND, help="HOST:PORT (default: %(default)s)")
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument(
@@ -59,7 +61,25 @@ class Command(BaseCommand):
                     # itself, in HTML (see the README). 8190 is gunicorn's largest request line.
                     "limit_request_line": 8190,
                     "limit_request_field_size": 16380,
+                    "when_ready": self._say_where,
                 }
             ).run()
         finally:
             companions_stop(companions)
+
+    def _say_where(self, server: Any) -> None:
+        """Once the sockets are bound: the address really served (the port gunicorn got, even
+        for port 0), and what runs beside it."""
+        urls = [
+            local_url(*listener.sock.getsockname()[:2])
+            if listener.sock.family in (socket.AF_INET, socket.AF_INET6)
+            else str(listener)
+            for listener in server.LISTENERS
+        ]
+        beside = (
+            "with a worker and the periodic jobs (Ctrl-C stops all)"
+            if not settings.REDIS_URL
+            else "(Ctrl-C stops it); run celery worker and beat beside it"
+        )
+        self.stdout.write(f"Serving on {', '.join(urls)} {beside} …")
+        self.stdout.flush()
