@@ -14,7 +14,7 @@ from interactions.services.interactions import (
     interaction_check,
     interaction_create,
 )
-from interactions.services.schemas import interaction_schema_create
+from interactions.services.schemas import interaction_schema_create, interaction_schema_problems
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -64,6 +64,33 @@ def make_schema(
         schema_id=schema_id,
         display_name=display_name,
         json_schema=json_schema if json_schema is not None else REVIEW_JSON_SCHEMA,
+    )
+
+
+def make_schema_stored_before_the_name_rule(
+    tenant: Tenant,
+    schema_id: str,
+    json_schema: dict[str, Any],
+    display_name: str = "Wrote a review",
+) -> InteractionSchema:
+    """A schema stored before property names had to be identifiers (``bad name!``, ``a.b``).
+
+    No service writes such a schema any more, but rows stored earlier are kept and read as they
+    are, so this writes the row directly, with the document checked by every other rule first.
+    """
+    legal_names = {f"p{n}": spec for n, spec in enumerate(json_schema["properties"].values())}
+    problems = interaction_schema_problems(
+        tenant=tenant,
+        schema_id=schema_id,
+        display_name=display_name,
+        json_schema={**json_schema, "properties": legal_names, "required": []},
+    )
+    assert problems == [], problems
+    return InteractionSchema.objects.create(
+        tenant=tenant,
+        schema_id=schema_id,
+        display_name=display_name,
+        json_schema_text=json.dumps(json_schema, ensure_ascii=False),
     )
 
 
