@@ -8,11 +8,13 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from interactions.models import Contact, Interaction, InteractionSchema, Tenant
+from interactions.models import Contact, Interaction, InteractionSchema, RefusedInteraction, Tenant
 from interactions.services.interactions import (
     InteractionDraft,
+    Refusal,
     interaction_check,
     interaction_create,
+    interaction_refuse,
 )
 from interactions.services.schemas import interaction_schema_create, interaction_schema_problems
 
@@ -112,6 +114,18 @@ def make_interaction(
     return interaction_create(
         tenant=contact.tenant,
         draft=draft,
+        body=json.dumps(document).encode(),
+        received_at=timezone.now(),
+    )
+
+
+def make_refused_interaction(tenant: Tenant, document: dict[str, Any]) -> RefusedInteraction:
+    """An interaction POST body the API refuses, kept with its reasons as the API keeps it."""
+    refusal = interaction_check(tenant=tenant, document=document)
+    assert isinstance(refusal, Refusal), refusal
+    return interaction_refuse(
+        tenant=tenant,
+        refusal=refusal,
         body=json.dumps(document).encode(),
         received_at=timezone.now(),
     )
