@@ -1,5 +1,6 @@
 """Forms of the staff pages."""
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -13,7 +14,16 @@ from interactions.exceptions import (
     InvalidInteractionSchema,
 )
 from interactions.models import InteractionSchema, Tenant
-from interactions.services.schemas import interaction_schema_create, interaction_schema_problems
+from interactions.schema_validation import (
+    property_count_problem,
+    segmentable_property_names,
+    segmentation_limit_problem,
+)
+from interactions.services.schemas import (
+    interaction_schema_create,
+    interaction_schema_problems,
+    schema_limits_for,
+)
 
 # The form field that shows a problem of this wire field; any other goes with the document.
 _FORM_FIELD_OF = {"id": "id", "displayName": "display_name"}
@@ -25,10 +35,12 @@ class InteractionSchemaBuilderForm(forms.Form):
 
     The admin's schema builder fills ``json_schema`` from its rows; without JavaScript it is typed
     or pasted. Every rule is checked by ``interaction_schema_problems``, the one used by the API,
-    so the messages are the API's; they are kept in ``problems`` with their wire field paths
+    so the problems are the API's; they are kept in ``problems`` with their wire field paths
     (``id``, ``displayName``, ``jsonSchema.properties.price.minimum``) so the page can show each
-    one next to the input at fault. Nothing is stripped or coerced: the values reach the service
-    exactly as posted, like the API's body does.
+    one next to the input at fault. The few messages that speak in keywords the builder never
+    shows (``addToSegmentation``) are said in the builder's words (``_in_builder_words``).
+    Nothing is stripped or coerced: the values reach the service exactly as posted, like the
+    API's body does.
     """
 
     id = forms.CharField(label="Id", required=False, strip=False)
@@ -99,10 +111,29 @@ class InteractionSchemaBuilderForm(forms.Form):
             self._refuse(error.message, error.errors)
             return None
 
+    def _in_builder_words(self, problems: list[Problem]) -> list[Problem]:
+        """The problems, with the limits on properties said as the builder's labels say them."""
+        properties = self.document.get("properties") if isinstance(self.document, dict) else None
+        if not isinstance(properties, dict):
+            return problems
+        limits = schema_limits_for(self.tenant)
+        ticked = len(segmentable_property_names(properties))
+        reworded = {
+            segmentation_limit_problem(properties, limits): (
+                f"At most {limits.max_segmentable_properties} properties can be added to "
+                f"segmentation; {ticked} are ticked."
+            ),
+            property_count_problem(properties, limits): (
+                f"A schema can have at most {limits.max_properties} properties; "
+                f"this one has {len(properties)}."
+            ),
+        }
+        return [replace(p, message=reworded.get(p, p.message)) for p in problems]
+
     def _refuse(self, summary: str, problems: list[Problem]) -> None:
         self.summary = summary
-        self.problems = list(problems)
-        for problem in problems:
+        self.problems = self._in_builder_words(problems)
+        for problem in self.problems:
             field = _FORM_FIELD_OF.get(problem.field)
             if field is None:
                 self.add_error("json_schema", f"{problem.field}: {problem.message}")

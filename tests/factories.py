@@ -8,13 +8,15 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from interactions.models import Contact, Interaction, InteractionSchema, Tenant
+from interactions.models import Contact, Interaction, InteractionSchema, RefusedInteraction, Tenant
 from interactions.services.interactions import (
     InteractionDraft,
+    Refusal,
     interaction_check,
     interaction_create,
+    interaction_refuse,
 )
-from interactions.services.schemas import interaction_schema_create
+from interactions.services.schemas import interaction_schema_create, interaction_schema_problems
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -67,6 +69,33 @@ def make_schema(
     )
 
 
+def make_schema_stored_before_the_name_rule(
+    tenant: Tenant,
+    schema_id: str,
+    json_schema: dict[str, Any],
+    display_name: str = "Wrote a review",
+) -> InteractionSchema:
+    """A schema stored before property names had to be identifiers (``bad name!``, ``a.b``).
+
+    No service writes such a schema any more, but rows stored earlier are kept and read as they
+    are, so this writes the row directly, with the document checked by every other rule first.
+    """
+    legal_names = {f"p{n}": spec for n, spec in enumerate(json_schema["properties"].values())}
+    problems = interaction_schema_problems(
+        tenant=tenant,
+        schema_id=schema_id,
+        display_name=display_name,
+        json_schema={**json_schema, "properties": legal_names, "required": []},
+    )
+    assert problems == [], problems
+    return InteractionSchema.objects.create(
+        tenant=tenant,
+        schema_id=schema_id,
+        display_name=display_name,
+        json_schema_text=json.dumps(json_schema, ensure_ascii=False),
+    )
+
+
 def make_interaction(
     contact: Contact,
     schema: InteractionSchema,
@@ -85,6 +114,18 @@ def make_interaction(
     return interaction_create(
         tenant=contact.tenant,
         draft=draft,
+        body=json.dumps(document).encode(),
+        received_at=timezone.now(),
+    )
+
+
+def make_refused_interaction(tenant: Tenant, document: dict[str, Any]) -> RefusedInteraction:
+    """An interaction POST body the API refuses, kept with its reasons as the API keeps it."""
+    refusal = interaction_check(tenant=tenant, document=document)
+    assert isinstance(refusal, Refusal), refusal
+    return interaction_refuse(
+        tenant=tenant,
+        refusal=refusal,
         body=json.dumps(document).encode(),
         received_at=timezone.now(),
     )

@@ -1,20 +1,22 @@
+"""Interactions in the admin: read-only, with their raw copies; deleted through the service."""
+
 import contextlib
 import json
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from interactions.admin.base import TenantRelatedFilter, TenantScopedAdmin, acting_tenant
-from interactions.models import Interaction, RefusedInteraction
+from interactions.models import Interaction
 from interactions.services import raw_storage
 from interactions.services.interactions import interaction_delete
-from interactions.services.replay import ReplayRefused, refused_interaction_replay
 
 
-def _raw_copy_html(tenant_id: int, kind: str, object_id: Any) -> str:
+def raw_copy_html(tenant_id: int, kind: str, object_id: Any) -> str:
+    """A raw copy for a read-only admin page: pretty-printed when it is JSON, else as received."""
     path = raw_storage.raw_copy_path(tenant_id=tenant_id, kind=kind, object_id=object_id)
     try:
         body = raw_storage.raw_copy_read(path=path).decode("utf-8")
@@ -54,7 +56,7 @@ class InteractionAdmin(TenantScopedAdmin):
 
     @admin.display(description="Raw copy (as received)")
     def raw_copy(self, interaction: Interaction) -> str:
-        return _raw_copy_html(interaction.tenant_id, raw_storage.INTERACTIONS, interaction.pk)
+        return raw_copy_html(interaction.tenant_id, raw_storage.INTERACTIONS, interaction.pk)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -69,53 +71,3 @@ class InteractionAdmin(TenantScopedAdmin):
         tenant = acting_tenant(request)
         for interaction in queryset:
             interaction_delete(tenant=tenant, interaction=interaction)
-
-
-@admin.register(RefusedInteraction)
-class RefusedInteractionAdmin(TenantScopedAdmin):
-    list_display = ("id", "received_at", "error_code", "schema_id", "reasons", "replayed_as")
-    list_filter = ("error_code", "received_at")
-    date_hierarchy = "received_at"
-    search_fields = ("=id", "=contact_id", "schema_id")
-    readonly_fields = (
-        "id",
-        "received_at",
-        "status_code",
-        "error_code",
-        "errors",
-        "contact_id",
-        "schema_id",
-        "replayed_as",
-        "raw_copy",
-    )
-    exclude = ("tenant",)
-    actions = ("replay",)
-
-    @admin.display(description="Reasons")
-    def reasons(self, refused: RefusedInteraction) -> str:
-        return "; ".join(f"{e['field']}: {e['message']}" for e in refused.errors or [])
-
-    @admin.display(description="Raw copy (as received)")
-    def raw_copy(self, refused: RefusedInteraction) -> str:
-        return _raw_copy_html(refused.tenant_id, raw_storage.REFUSED, refused.pk)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @admin.action(description="Replay: submit the body again (once the cause is fixed)")
-    def replay(self, request: HttpRequest, queryset: QuerySet[RefusedInteraction]) -> None:
-        tenant = acting_tenant(request)
-        for refused in queryset:
-            try:
-                interaction = refused_interaction_replay(tenant=tenant, refused=refused)
-            except ReplayRefused as still:
-                reasons = "; ".join(f"{p.field}: {p.message}" for p in still.refusal.problems)
-                self.message_user(
-                    request, f"{refused.pk} is still refused: {reasons}", messages.ERROR
-                )
-            except ValueError as error:
-                self.message_user(request, f"{refused.pk}: {error}", messages.WARNING)
-            else:
-                self.message_user(
-                    request, f"{refused.pk} was accepted as interaction {interaction.pk}."
-                )

@@ -181,7 +181,11 @@ class InteractionSchemaAdmin(TenantScopedAdmin):
             "property_types": PROPERTY_TYPES,
             "formats": list(FORMAT_CHECKS),
             # Read by the builder's script (through json_script: data, never code).
-            "builder_data": {"problems": form.problem_dicts(), "submitted": form.is_bound},
+            "builder_data": {
+                "problems": form.problem_dicts(),
+                "submitted": form.is_bound,
+                "maxSegmentable": form.tenant.max_segmentable_properties,
+            },
             "media": self.media,
         }
         return TemplateResponse(request, _BUILDER_TEMPLATE, context)

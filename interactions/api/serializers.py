@@ -60,7 +60,12 @@ class InteractionSchemaCreateInput(serializers.Serializer):
         SCHEMA_ID_PATTERN, help_text="1-64 letters, digits, '-' or '_'; unique per tenant."
     )
     displayName = serializers.CharField()
-    jsonSchema = JsonObjectField(help_text="A JSON Schema (draft 2020-12) of type object.")
+    jsonSchema = JsonObjectField(
+        help_text=(
+            "A JSON Schema (draft 2020-12) of type object; property names are identifiers "
+            "(letters, digits and _, not starting with a digit)."
+        )
+    )
 
 
 class InteractionSchemaSummaryOutput(serializers.Serializer):

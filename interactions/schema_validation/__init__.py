@@ -16,7 +16,13 @@ URL or reads a file, and patterns are compiled with RE2, which runs in linear ti
 
 from interactions.schema_validation.cache import compiled_schema, display_hints
 from interactions.schema_validation.display import PropertyDisplay, describe_properties
-from interactions.schema_validation.document import SchemaLimits, check_schema_document
+from interactions.schema_validation.document import (
+    SchemaLimits,
+    check_schema_document,
+    property_count_problem,
+    segmentable_property_names,
+    segmentation_limit_problem,
+)
 from interactions.schema_validation.payloads import CompiledSchema, PayloadSplit
 from interactions.schema_validation.vocabulary import (
     NUMBER_RANGE,
@@ -25,6 +31,7 @@ from interactions.schema_validation.vocabulary import (
     compile_pattern,
     is_number,
     is_schema_id,
+    property_name_problem,
     read_flag,
     read_sort_order,
 )
@@ -44,6 +51,10 @@ __all__ = [
     "display_hints",
     "is_number",
     "is_schema_id",
+    "property_count_problem",
+    "property_name_problem",
     "read_flag",
     "read_sort_order",
+    "segmentable_property_names",
+    "segmentation_limit_problem",
 ]

@@ -11,9 +11,9 @@ from jsonschema.exceptions import SchemaError
 from engage_site.api.problems import Problem
 from interactions.schema_validation.keywords import property_problems
 from interactions.schema_validation.vocabulary import (
-    MAX_PROPERTY_NAME_LENGTH,
     SCHEMA_DIALECT,
     TOP_KEYWORDS,
+    property_name_problem,
     read_flag,
 )
 
@@ -28,7 +28,8 @@ class SchemaLimits:
 def check_schema_document(document: Any, *, limits: SchemaLimits) -> list[Problem]:
     """Every way ``document`` breaks the rules for an interaction schema; empty when it is valid.
 
-    Problems about size and counts have the code ``limit``.
+    Problems about size and counts have the code ``limit``. Only new schemas are checked: a
+    stored one is never checked again, so a schema stored before a rule tightened still loads.
     """
     root = "jsonSchema"
     if not isinstance(document, dict):
@@ -45,44 +46,56 @@ def check_schema_document(document: Any, *, limits: SchemaLimits) -> list[Proble
     elif not isinstance(properties, dict):
         problems.append(Problem(f"{root}.properties", "type", "must be an object"))
         properties = {}
-    if len(properties) > limits.max_properties:
-        problems.append(
-            Problem(
-                f"{root}.properties",
-                "limit",
-                f"must have at most {limits.max_properties} properties, not {len(properties)}",
-            )
-        )
+    too_many = property_count_problem(properties, limits)
+    if too_many is not None:
+        problems.append(too_many)
         properties = {}
     for name, spec in properties.items():
         path = f"{root}.properties.{name}"
-        if not name.strip() or len(name) > MAX_PROPERTY_NAME_LENGTH:
-            problems.append(
-                Problem(
-                    path,
-                    "invalid",
-                    f"a property name must be 1 to {MAX_PROPERTY_NAME_LENGTH} characters",
-                )
-            )
+        name_problem = property_name_problem(name)
+        if name_problem is not None:
+            problems.append(Problem(path, "invalid", name_problem))
         problems.extend(property_problems(name, spec, path))
-    segmentable = [
-        name
-        for name, spec in properties.items()
-        if isinstance(spec, dict) and read_flag(spec.get("addToSegmentation")) is True
-    ]
-    if len(segmentable) > limits.max_segmentable_properties:
-        problems.append(
-            Problem(
-                f"{root}.properties",
-                "limit",
-                f"at most {limits.max_segmentable_properties} properties may have "
-                f"addToSegmentation true, not {len(segmentable)}",
-            )
-        )
+    too_many = segmentation_limit_problem(properties, limits)
+    if too_many is not None:
+        problems.append(too_many)
     problems.extend(_check_required(document, properties, f"{root}.required"))
     if not problems:
         problems.extend(_check_against_metaschema(document, root))
     return problems
+
+
+def property_count_problem(properties: dict[str, Any], limits: SchemaLimits) -> Problem | None:
+    """The problem of a document with more properties than allowed, or None."""
+    if len(properties) <= limits.max_properties:
+        return None
+    return Problem(
+        "jsonSchema.properties",
+        "limit",
+        f"must have at most {limits.max_properties} properties, not {len(properties)}",
+    )
+
+
+def segmentable_property_names(properties: dict[str, Any]) -> list[str]:
+    """The properties marked ``addToSegmentation`` (in any spelling the API accepts)."""
+    return [
+        name
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and read_flag(spec.get("addToSegmentation")) is True
+    ]
+
+
+def segmentation_limit_problem(properties: dict[str, Any], limits: SchemaLimits) -> Problem | None:
+    """The problem of a document with more segmentable properties than allowed, or None."""
+    ticked = len(segmentable_property_names(properties))
+    if ticked <= limits.max_segmentable_properties:
+        return None
+    return Problem(
+        "jsonSchema.properties",
+        "limit",
+        f"at most {limits.max_segmentable_properties} properties may have "
+        f"addToSegmentation true, not {ticked}",
+    )
 
 
 def _check_top(document: dict[str, Any], root: str) -> list[Problem]:

@@ -16,6 +16,12 @@ MAX_PROPERTY_NAME_LENGTH = 128
 MAX_PATTERN_LENGTH = 1000
 MAX_ENUM_VALUES = 1000
 SCHEMA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A property name is an identifier: it is a segment of the dotted field paths that name problems
+# (``payload.price``), a key in JavaScript objects and a CSV column, so dots, spaces, ``$`` and
+# the like would make those ambiguous or unsafe. ASCII only, as in every Engage example.
+PROPERTY_NAME = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_PROPERTY_NAME_LENGTH - 1}}}")
+# Names starting with two underscores are the host languages' own (``__proto__``).
+RESERVED_NAME_PREFIX = "__"
 
 TYPE_NAMES = {
     "string": "a string",
@@ -28,6 +34,20 @@ TYPE_NAMES = {
 def is_schema_id(value: Any) -> bool:
     """Whether ``value`` can be a schema id: 1-64 letters, digits, '-' or '_' (case-sensitive)."""
     return isinstance(value, str) and SCHEMA_ID.fullmatch(value) is not None
+
+
+def property_name_problem(name: str) -> str | None:
+    """Why ``name`` can't be a new property's name, or None when it can."""
+    if len(name) > MAX_PROPERTY_NAME_LENGTH:
+        return f"is too long: a property name has at most {MAX_PROPERTY_NAME_LENGTH} characters"
+    if PROPERTY_NAME.fullmatch(name) is None:
+        return (
+            f"{name!r} can't be a property name: use letters (a-z, A-Z), digits and _, "
+            "not starting with a digit"
+        )
+    if name.startswith(RESERVED_NAME_PREFIX):
+        return f"{name!r} can't be a property name: names starting with __ are reserved"
+    return None
 
 
 def read_flag(value: Any) -> bool | None:

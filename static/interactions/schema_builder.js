@@ -26,6 +26,8 @@
   const preview = document.getElementById("schema-preview");
   const problemList = document.getElementById("schema-problems");
   const rawNote = document.getElementById("raw-note");
+  const counter = document.getElementById("segmentation-counter");
+  const propertiesProblems = document.getElementById("properties-problems");
   const data = JSON.parse(document.getElementById("schema-builder-data").textContent);
   let mode = "raw";
 
@@ -241,6 +243,30 @@
 
   function updatePreview() {
     preview.textContent = JSON.stringify(documentFromRows(), null, 2);
+    updateCounter();
+  }
+
+  // "3 of 6 used for segmentation", and the limit said as the server says it once it is passed
+  // (the server's message for the same limit, after a refused save, is this one too).
+  function segmentationLimitMessage(ticked) {
+    return "At most " + data.maxSegmentable + " properties can be added to segmentation; " +
+      ticked + " are ticked.";
+  }
+
+  function updateCounter() {
+    const ticked = rows().filter(function (row) {
+      return field(row, "addToSegmentation").checked;
+    }).length;
+    counter.textContent = ticked + " of " + data.maxSegmentable + " used for segmentation";
+    counter.classList.toggle("over-limit", ticked > data.maxSegmentable);
+    propertiesProblems.replaceChildren();
+    if (ticked > data.maxSegmentable) addItem(propertiesProblems, segmentationLimitMessage(ticked));
+  }
+
+  function addItem(list, message) {
+    const item = document.createElement("li");
+    item.textContent = message;
+    list.appendChild(item);
   }
 
   // --- Problems ------------------------------------------------------------------------------
@@ -289,20 +315,27 @@
 
   // Put each of the server's problems about the document next to its input; the rest, and all
   // of them in raw mode, stay in the list at the top. id and displayName are placed by the page.
+  // Problems about the properties as a whole (their number, how many are segmentable) go under
+  // the rows, by the counter, in the builder's words.
   function placeProblems(problems) {
     const required = documentFromRows().required || [];
     const unplaced = [];
     problems.forEach(function (problem) {
       if (problem.field === "id" || problem.field === "displayName") return;
+      if (mode === "rows" && problem.field === "jsonSchema.properties") {
+        const shown = Array.from(propertiesProblems.children).map(function (item) {
+          return item.textContent;
+        });
+        if (!shown.includes(problem.message)) addItem(propertiesProblems, problem.message);
+        return;
+      }
       const input = mode === "rows" ? inputFor(problem.field, required) : null;
       if (input) showProblem(input, problem.message);
       else unplaced.push(problem);
     });
     problemList.replaceChildren();
     unplaced.forEach(function (problem) {
-      const item = document.createElement("li");
-      item.textContent = problem.field + ": " + problem.message;
-      problemList.appendChild(item);
+      addItem(problemList, problem.field + ": " + problem.message);
     });
   }
 

@@ -11,7 +11,7 @@ from interactions.services.roles import MARKETER
 from interactions.services.staff import staff_user_create
 from interactions.services.tenants import api_key_create
 from tests.browser.conftest import BrowserProblems, log_in, screenshot
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, make_schema_stored_before_the_name_rule
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -281,27 +281,26 @@ def test_the_xss_corpus_shows_as_text_and_runs_nothing(
 ) -> None:
     tenant = make_marketer("acme", "mia")
     api = Api(tenant)
-    api.post(
-        "interactionschemas",
-        {
-            "id": "hostile",
-            "displayName": XSS_END_SCRIPT,
-            "jsonSchema": {
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "type": "object",
-                "properties": {
-                    XSS_SCRIPT: {"type": "string", "showInContactCard": True, "sortOrder": 1},
-                    "shown": {"type": "string", "displayName": XSS_IMG, "showInContactCard": True},
-                    "site": {
-                        "type": "string",
-                        "format": "uri",
-                        "displayName": XSS_SCRIPT,
-                        "showInContactCard": True,
-                        "sortOrder": 2,
-                    },
-                    "productSku": {"type": "string", "showInContactCard": True, "sortOrder": 3},
-                    XSS_END_SCRIPT: {"type": "string", "displayName": XSS_END_SCRIPT},
+    # Such property names are refused today; a schema stored before that still shows.
+    make_schema_stored_before_the_name_rule(
+        tenant,
+        "hostile",
+        display_name=XSS_END_SCRIPT,
+        json_schema={
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {
+                XSS_SCRIPT: {"type": "string", "showInContactCard": True, "sortOrder": 1},
+                "shown": {"type": "string", "displayName": XSS_IMG, "showInContactCard": True},
+                "site": {
+                    "type": "string",
+                    "format": "uri",
+                    "displayName": XSS_SCRIPT,
+                    "showInContactCard": True,
+                    "sortOrder": 2,
                 },
+                "productSku": {"type": "string", "showInContactCard": True, "sortOrder": 3},
+                XSS_END_SCRIPT: {"type": "string", "displayName": XSS_END_SCRIPT},
             },
         },
     )

@@ -18,6 +18,7 @@ from tests.factories import (
     TenantFactory,
     make_interaction,
     make_schema,
+    make_schema_stored_before_the_name_rule,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -255,25 +256,80 @@ def test_hostile_names_show_as_text_in_the_builder_and_the_schema_pages(
     assert list(preview(page)["properties"]) == list(XSS)
     assert page.locator("img[src=x]").count() == 0
 
+    # Such names are not identifiers: each row says so, quoting the name as text.
+    save(page)
+    assert "/add/" in page.url
+    for index, text in enumerate(XSS):
+        assert message_at(page, index, "name").startswith(f"{text!r} can't be a property name")
+    assert page.locator("img[src=x]").count() == 0
+    for index in range(len(XSS)):
+        fill_row(row(page, index), name=f"note{index}")
     save(page)
     assert "/change/" in page.url
     stored = api_get(acme, "interactionschemas/hostile").json()
-    assert list(stored["jsonSchema"]["properties"]) == list(XSS)
+    assert [spec["description"] for spec in stored["jsonSchema"]["properties"].values()] == list(
+        XSS
+    )
     assert stored["displayName"] == XSS[3]
     table = page.locator("table.schema-properties").inner_text()
     assert all(text in table for text in XSS)
 
-    make_schema(acme, schema_id="review", display_name=XSS[1])
+    # A schema stored before names had to be identifiers shows them as text too.
+    legacy = make_schema_stored_before_the_name_rule(
+        acme,
+        "legacy",
+        {"type": "object", "properties": {text: {"type": "string"} for text in XSS}},
+        display_name=XSS[1],
+    )
     page.goto(f"{live_server.url}/admin/interactions/interactionschema/")
     assert XSS[1] in page.locator("#result_list").inner_text()
     assert XSS[3] in page.locator("#result_list").inner_text()
     screenshot(page, "schema-list")
 
-    schema = InteractionSchema.objects.get(tenant=acme, schema_id="hostile")
-    page.goto(f"{live_server.url}/admin/interactions/interactionschema/{schema.pk}/duplicate/")
+    page.goto(f"{live_server.url}/admin/interactions/interactionschema/{legacy.pk}/duplicate/")
     names = page.locator('#property-rows [data-key="name"]')
     assert [names.nth(i).input_value() for i in range(names.count())] == list(XSS)
     assert page.locator("img[src=x]").count() == 0
+
+
+def test_the_counter_of_segmentable_properties_follows_the_ticks_and_the_limit_is_said_plainly(
+    live_server: Any, page: Any, problems: BrowserProblems, acme: Tenant
+) -> None:
+    acme.max_segmentable_properties = 2
+    acme.save(update_fields=["max_segmentable_properties"])
+    open_builder(page, live_server)
+    counter = page.locator("#segmentation-counter")
+    limit = page.locator("#properties-problems li")
+    assert counter.inner_text() == "0 of 2 used for segmentation"
+
+    page.fill("#id_id", "visit")
+    page.fill("#id_display_name", "Visited a store")
+    for index, name in enumerate(("store", "city", "floor")):
+        if index:
+            page.click("#add-property")
+        fill_row(row(page, index), name=name, addToSegmentation=True)
+        if index < 2:
+            assert counter.inner_text() == f"{index + 1} of 2 used for segmentation"
+            assert limit.count() == 0
+    assert counter.inner_text() == "3 of 2 used for segmentation"
+    expected = "At most 2 properties can be added to segmentation; 3 are ticked."
+    assert [limit.nth(i).inner_text() for i in range(limit.count())] == [expected]
+    screenshot(page, "schema-builder-segmentation-limit")
+
+    # The server says the same, once, in the same place.
+    save(page)
+    assert "/add/" in page.url
+    assert [limit.nth(i).inner_text() for i in range(limit.count())] == [expected]
+    assert counter.inner_text() == "3 of 2 used for segmentation"
+    assert page.locator("#schema-problems li").count() == 0  # not repeated in keyword jargon
+
+    page.click("#property-rows .property-row:nth-child(3) .remove-property")
+    assert counter.inner_text() == "2 of 2 used for segmentation"
+    assert limit.count() == 0
+    save(page)
+    assert "/change/" in page.url
+    properties = api_get(acme, "interactionschemas/visit").json()["jsonSchema"]["properties"]
+    assert list(properties) == ["store", "city"]
 
 
 def test_deleting_a_schema_asks_first_and_counts_its_interactions(

@@ -17,7 +17,12 @@ from interactions.services.raw_storage import (
     raw_copy_path,
 )
 from tests.conftest import Persona
-from tests.factories import REVIEW_JSON_SCHEMA, make_interaction, make_schema
+from tests.factories import (
+    REVIEW_JSON_SCHEMA,
+    make_interaction,
+    make_schema,
+    make_schema_stored_before_the_name_rule,
+)
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 INVALID_ID = {
@@ -273,6 +278,64 @@ def test_it_refuses_a_dialect_other_than_2020_12(alice: Persona, dialect: str) -
 def test_the_dialect_may_be_omitted(alice: Persona) -> None:
     document = {key: value for key, value in REVIEW_JSON_SCHEMA.items() if key != "$schema"}
     assert alice.post("interactionschemas", schema_body(json_schema=document)).status_code == 200
+
+
+# --- Property names are identifiers --------------------------------------------------------------
+
+NOT_AN_IDENTIFIER = "use letters (a-z, A-Z), digits and _, not starting with a digit"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("bad name!", f"'bad name!' can't be a property name: {NOT_AN_IDENTIFIER}"),
+        ("a.b", f"'a.b' can't be a property name: {NOT_AN_IDENTIFIER}"),
+        ("$ref", f"'$ref' can't be a property name: {NOT_AN_IDENTIFIER}"),
+        ("1st", f"'1st' can't be a property name: {NOT_AN_IDENTIFIER}"),
+        ("prix-€", f"'prix-€' can't be a property name: {NOT_AN_IDENTIFIER}"),
+        ("", f"'' can't be a property name: {NOT_AN_IDENTIFIER}"),
+        ("__proto__", "'__proto__' can't be a property name: names starting with __ are reserved"),
+        ("a" * 129, "is too long: a property name has at most 128 characters"),
+    ],
+    ids=["space and !", "dot", "dollar", "digit first", "non-ascii", "empty", "dunder", "129"],
+)
+def test_it_refuses_a_property_name_that_is_not_an_identifier(
+    alice: Persona, name: str, reason: str
+) -> None:
+    document = object_of(price={"type": "number"}, **{name: {"type": "string"}})
+    response = alice.post("interactionschemas", schema_body(json_schema=document))
+    assert response.status_code == 400
+    assert response.json() == invalid_schema(
+        {"field": f"jsonSchema.properties.{name}", "code": "invalid", "message": reason}
+    )
+    assert InteractionSchema.objects.count() == 0
+
+
+def test_engage_style_property_names_are_identifiers(alice: Persona) -> None:
+    names = ["productSku", "orderedAt", "price", "store_id", "_internal", "line2", "A" * 128]
+    document = object_of(**{name: {"type": "string"} for name in names})
+    assert alice.post("interactionschemas", schema_body(json_schema=document)).status_code == 200
+    stored = alice.get("interactionschemas/review").json()["jsonSchema"]
+    assert list(stored["properties"]) == names
+
+
+def test_a_schema_stored_before_the_name_rule_is_still_read_and_used(
+    alice: Persona, contact: Any
+) -> None:
+    document = object_of(**{"order no.": {"type": "integer"}, "$note": {"type": "string"}})
+    make_schema_stored_before_the_name_rule(alice.tenant, "legacy", document)
+    assert alice.get("interactionschemas/legacy").json()["jsonSchema"] == document
+    sent = alice.post(
+        "interactions",
+        {
+            "contactId": str(contact.pk),
+            "schemaId": "legacy",
+            "payload": {"order no.": 7, "$note": "kept"},
+        },
+    )
+    assert sent.status_code == 200
+    stored = alice.get(f"interactions/{sent.json()['id']}").json()
+    assert stored["payload"] == {"order no.": 7, "$note": "kept"}
 
 
 # --- Limits ---------------------------------------------------------------------------------------
