@@ -1,4 +1,5 @@
-"""The admin site: every model admin is scoped to the acting tenant or open to superusers only.
+"""The admin site: every model admin is scoped to the acting tenant or open to superusers only,
+and shows dates and times as the staff pages do.
 
 The rules are the core's (``interactions.admin.scoping``); this module only holds the site to them,
 once every app's admin module has registered (and again for any registered later). It imports no
@@ -26,7 +27,13 @@ class EngageAdminSite(admin.AdminSite):
         admin_class: Any = None,
         **options: Any,
     ) -> None:
-        super().register(model_or_iterable, admin_class, **options)
+        from interactions.admin.moments import MomentColumnsAdmin
+
+        shown_as_pages = admin_class or admin.ModelAdmin
+        if not issubclass(shown_as_pages, MomentColumnsAdmin):
+            # Dates and times read as on every staff page (the tenant's zone and locale).
+            shown_as_pages = type(shown_as_pages.__name__, (MomentColumnsAdmin, shown_as_pages), {})
+        super().register(model_or_iterable, shown_as_pages, **options)
         if self._sealed:
             try:
                 self.seal()
