@@ -85,6 +85,12 @@ def day_text(value: date) -> str:
     return format_skeleton("yMMMd", value, locale=current_display().locale)
 
 
+def period_text(value: date, skeleton: str) -> str:
+    """A day written by a CLDR skeleton in the current locale ("MMMd" gives "3 May", "yMMMM"
+    "May 2024"), for a chart's periods."""
+    return format_skeleton(skeleton, value, locale=current_display().locale)
+
+
 def moment_text(value: datetime | date | None, *, date_only: bool = False) -> str:
     """A moment in the current time zone and locale, like "3 May 2024, 14:05"; a day alone for a
     date or when ``date_only``; "—" for None."""

@@ -1,7 +1,7 @@
 """One format on every staff page and in the admin: moments in the tenant's time zone and locale,
 numbers grouped in that locale, properties by their display names, lists paged with positions."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -145,3 +145,27 @@ def test_a_tenant_locale_must_be_a_known_language_tag(alice: Persona) -> None:
             "'xx-nowhere' is not a known locale; use a language tag such as en-GB, sv-SE or de-DE"
         ]
     }
+
+
+def test_the_chart_has_a_table_alternative_of_its_periods_with_interactions(
+    mia: Client,  # noqa: F811
+    alice: Persona,
+    card_schema: InteractionSchema,  # noqa: F811
+) -> None:
+    contact = ContactFactory(tenant=alice.tenant)
+    add_interactions(contact, card_schema, 3, start=LATE_EVENING, step=timedelta(days=2))
+
+    page = html(interactions_tab(mia, contact, since="2024-06-01", until="2024-06-06"))
+
+    table = find(find(page, "details", "chart-table"), "table")
+    head = [text(cell) for cell in find_all(find(table, "thead"), "th")]
+    body = [
+        [text(cell) for cell in row.children if not isinstance(cell, str)]
+        for row in find_all(find(table, "tbody"), "tr")
+    ]
+    assert head == ["Day", "Visited a store", "Total"]
+    assert body == [
+        ["1 Jun 2024", "1", "1"],
+        ["3 Jun 2024", "1", "1"],
+        ["5 Jun 2024", "1", "1"],
+    ]
