@@ -136,6 +136,19 @@ def test_the_admin_writes_moments_as_the_staff_pages_do(alice: Persona) -> None:
     assert "June 1, 2024" not in page
 
 
+def test_the_admin_groups_numbers_as_the_staff_pages_do(alice: Persona) -> None:
+    set_display(alice.tenant, timezone="UTC", locale="de-DE")
+    Tenant.objects.filter(pk=alice.tenant.pk).update(max_schemas=12345)
+    admin = Client()
+    admin.force_login(
+        staff_user_create(tenant=alice.tenant, username="ada", password="a-long-pw", role=ADMIN)
+    )
+
+    listing = html(admin.get("/admin/interactions/tenant/"))
+
+    assert text(find(listing, "td", "field-max_schemas_shown")) == "12.345"
+
+
 def test_a_tenant_locale_must_be_a_known_language_tag(alice: Persona) -> None:
     alice.tenant.locale = "xx-nowhere"
     with pytest.raises(ValidationError) as refused:
