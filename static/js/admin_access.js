@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]";
 
   function labelText(select) {
     var label = select.id ? document.querySelector('label[for="' + select.id + '"]') : null;
