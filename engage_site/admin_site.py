@@ -1,4 +1,5 @@
-"""The admin site: every model admin is scoped to the acting tenant or open to superusers only.
+"""The admin site: every model admin is scoped to the acting tenant or open to superusers only,
+shows dates, times and numbers as the staff pages do, and names every form control.
 
 The rules are the core's (``interactions.admin.scoping``); this module only holds the site to them,
 once every app's admin module has registered (and again for any registered later). It imports no
@@ -26,7 +27,15 @@ class EngageAdminSite(admin.AdminSite):
         admin_class: Any = None,
         **options: Any,
     ) -> None:
-        super().register(model_or_iterable, admin_class, **options)
+        from interactions.admin.display_columns import DisplayColumnsAdmin
+        from interactions.admin.named_controls import NamedControlsAdmin
+
+        shown = admin_class or admin.ModelAdmin
+        if not issubclass(shown, DisplayColumnsAdmin):
+            # Dates, times and numbers read as on every staff page (the tenant's zone and
+            # locale), and every form control has an accessible name.
+            shown = type(shown.__name__, (DisplayColumnsAdmin, NamedControlsAdmin, shown), {})
+        super().register(model_or_iterable, shown, **options)
         if self._sealed:
             try:
                 self.seal()

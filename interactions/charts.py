@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from interactions.display import day_text, period_text
 from interactions.formats import in_zone
 
 # Chart periods: the finest that keeps a span to at most about 70 bars.
@@ -65,6 +66,13 @@ class ChartSeries:
 
 
 @dataclass(frozen=True)
+class ChartTableRow:
+    label: str
+    counts: list[int]
+    total: int
+
+
+@dataclass(frozen=True)
 class Chart:
     """Interactions per period and schema. ``periods`` are the first days of the periods."""
 
@@ -77,6 +85,17 @@ class Chart:
     @property
     def is_empty(self) -> bool:
         return not any(any(series.counts) for series in self.series)
+
+    @property
+    def table_rows(self) -> list[ChartTableRow]:
+        """The chart as a table for those who can't see it: one row per period with any
+        interactions, its count per series and its total."""
+        rows = []
+        for index, label in enumerate(self.labels):
+            counts = [series.counts[index] for series in self.series]
+            if any(counts):
+                rows.append(ChartTableRow(label=label, counts=counts, total=sum(counts)))
+        return rows
 
     def as_json(self) -> dict[str, Any]:
         """The chart's data for the page's script (to be embedded with ``json_script``)."""
@@ -165,13 +184,13 @@ def periods_between(first: date, last: date, granularity: str) -> list[date] | N
 
 
 def period_labels(period: date, granularity: str) -> tuple[str, str]:
-    """(full label, short axis label)."""
+    """(full label, short axis label), in the current display's locale."""
     if granularity == DAY:
-        return f"{period.day} {period:%b %Y}", f"{period.day} {period:%b}"
+        return day_text(period), period_text(period, "MMMd")
     if granularity == WEEK:
-        return f"Week of {period.day} {period:%b %Y}", f"{period.day} {period:%b}"
+        return f"Week of {day_text(period)}", period_text(period, "MMMd")
     if granularity == MONTH:
-        return f"{period:%B %Y}", f"{period:%b %Y}"
+        return period_text(period, "yMMMM"), period_text(period, "yMMM")
     return str(period.year), str(period.year)
 
 

@@ -2,11 +2,18 @@
 
 Everything else in ``interactions`` is internal and may change shape without notice; the layer
 contracts in ``pyproject.toml`` (import-linter) hold other apps to this module.
+
+Templates of every app show moments, numbers and list positions through the core's template
+library (``{% load interactions_tags %}``): ``{{ value|when }}`` (``|when:"date"`` for the day
+alone), ``{{ count|number }}``, ``{{ page|position }}`` and
+``{% pager page previous_url next_url %}``; Python code (CSV, messages) uses the same functions,
+re-exported here.
 """
 
 from interactions.admin.base import TenantScopedAdmin, TenantScopedInline
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
+from interactions.display import moment_text, number_text, position_text
 from interactions.extensions import (
     ContactCardPanel,
     Extension,
@@ -59,8 +66,11 @@ __all__ = [
     "errors",
     "extension_register",
     "is_number",
+    "moment_text",
+    "number_text",
     "parse_date",
     "parse_rfc3339",
+    "position_text",
     "references_to",
     "tag_name_problems",
     "tenant_page",

@@ -34,7 +34,7 @@ def segment_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return render(
         request,
         "segments/segment_list.html",
-        {"segments": list(selectors.segment_list(tenant=tenant)), "timezone": tenant.timezone},
+        {"segments": list(selectors.segment_list(tenant=tenant))},
     )
 
 
@@ -77,7 +77,6 @@ def segment_detail_page(
         {
             "overview": overview,
             "segment": overview.segment,
-            "timezone": tenant.timezone,
             "recent_days": RECENT_DAYS,
             "spans": [
                 (days, "?" + urlencode({"days": days}) if days != HISTORY_SPANS[0] else "?")

@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from interactions.admin.named_controls import NamedInlineControls
 from interactions.models import Tenant
 from interactions.views.tenancy import current_tenant
 
@@ -118,7 +119,7 @@ class TenantScopedAdmin(_TenantChoices, admin.ModelAdmin):  # type: ignore[type-
         return current_tenant(request) is not None and super().has_module_permission(request)
 
 
-class TenantScopedInline(_TenantChoices, admin.TabularInline):  # type: ignore[type-arg]
+class TenantScopedInline(_TenantChoices, NamedInlineControls, admin.TabularInline):  # type: ignore[type-arg]
     """An inline whose foreign-key choices come from the acting tenant only."""
 
 

@@ -29,7 +29,7 @@ def raw_copy_html(tenant_id: int, kind: str, object_id: Any) -> str:
 
 @admin.register(Interaction)
 class InteractionAdmin(TenantScopedAdmin):
-    list_display = ("id", "schema", "contact", "created_date", "received_at", "dropped_count")
+    list_display = ("id", "schema_name", "contact", "created_date", "received_at", "dropped_count")
     list_select_related = ("schema", "contact")
     list_filter = (("schema", TenantRelatedFilter), "created_date")
     date_hierarchy = "created_date"
@@ -49,6 +49,10 @@ class InteractionAdmin(TenantScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interaction]:
         return super().get_queryset(request).filter(schema__deleted_at__isnull=True)
+
+    @admin.display(description="Schema", ordering="schema__display_name")
+    def schema_name(self, interaction: Interaction) -> str:
+        return interaction.schema.display_name
 
     @admin.display(description="Dropped")
     def dropped_count(self, interaction: Interaction) -> int:

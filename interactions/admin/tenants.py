@@ -13,7 +13,14 @@ from interactions.services.tenants import api_key_create, api_key_revoke, api_ke
 class TenantAdmin(TenantScopedAdmin):
     """Superusers see every tenant; a tenant's admin sees and edits its own (time zone, name)."""
 
-    list_display = ("slug", "name", "timezone", "max_schemas", "max_segmentable_properties")
+    list_display = (
+        "slug",
+        "name",
+        "timezone",
+        "locale",
+        "max_schemas",
+        "max_segmentable_properties",
+    )
     search_fields = ("slug", "name")
     readonly_fields = ("created_at",)
 

@@ -5,10 +5,18 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 
+from interactions.display import locale_problem
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone")
+
+
+def validate_locale(value: str) -> None:
+    problem = locale_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 def default_max_schemas() -> int:
@@ -29,6 +37,13 @@ class Tenant(models.Model):
         default="UTC",
         validators=[validate_timezone],
         help_text="Used to display times; stored times are UTC.",
+    )
+    locale = models.CharField(
+        max_length=35,
+        default="en-GB",
+        validators=[validate_locale],
+        help_text="How dates, times and numbers are written on staff pages: a language tag "
+        "such as en-GB, en-US, sv-SE or de-DE.",
     )
     max_schemas = models.PositiveIntegerField(default=default_max_schemas)
     max_segmentable_properties = models.PositiveIntegerField(

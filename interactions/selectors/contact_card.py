@@ -50,6 +50,8 @@ class PropertyValue:
 @dataclass(frozen=True)
 class DroppedProperty:
     name: str
+    # The schema's displayName for the property, else its name.
+    label: str
     reason: str
 
 
@@ -223,9 +225,9 @@ def _card_row(interaction: Interaction, colors: dict[int, int]) -> CardRow:
     payload = interaction.payload if isinstance(interaction.payload, dict) else {}
     shown: list[PropertyValue] = []
     hidden: list[PropertyValue] = []
-    described = set()
+    labels: dict[str, str] = {}
     for hint in display_hints(interaction.schema):
-        described.add(hint.name)
+        labels[hint.name] = hint.display_name
         if hint.name not in payload:
             continue
         is_product = hint.name == RESERVED_PRODUCT_SKU
@@ -249,21 +251,23 @@ def _card_row(interaction: Interaction, colors: dict[int, int]) -> CardRow:
             is_product=False,
         )
         for name, value in payload.items()
-        if name not in described
+        if name not in labels
     )
     return CardRow(
         interaction=interaction,
         color=colors.get(interaction.schema_id, 0),
         shown=shown,
         hidden=hidden,
-        dropped=list(_dropped(interaction.dropped_properties)),
+        dropped=list(_dropped(interaction.dropped_properties, labels)),
     )
 
 
-def _dropped(problems: Any) -> Iterable[DroppedProperty]:
+def _dropped(problems: Any, labels: dict[str, str]) -> Iterable[DroppedProperty]:
     for problem in problems if isinstance(problems, list) else ():
         if isinstance(problem, dict):
-            name = str(problem.get("field", ""))
+            name = str(problem.get("field", "")).removeprefix("payload.")
             yield DroppedProperty(
-                name=name.removeprefix("payload."), reason=str(problem.get("message", ""))
+                name=name,
+                label=labels.get(name) or name,
+                reason=str(problem.get("message", "")),
             )

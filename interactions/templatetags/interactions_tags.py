@@ -1,77 +1,39 @@
-"""Formatting for the contact pages: payload values by their schema type and format, and times in
-the tenant's time zone.
+"""Formatting for staff pages: moments, numbers and list positions in the acting tenant's time
+zone and locale (``interactions.display``), and payload values by their schema type and format.
 
 Every filter returns plain text, which the template then escapes: values come from tenants and are
 never marked safe here.
 """
 
-import math
-import zoneinfo
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
 
-from interactions.formats import in_zone, parse_rfc3339
+from interactions.display import EMPTY, day_text, moment_text, number_text, position_text
+from interactions.formats import parse_rfc3339
 from interactions.selectors.contact_card import PropertyValue
 
 register = template.Library()
 
-EMPTY = "—"
 
-
-@lru_cache(maxsize=256)
-def _zone_named(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
-def _zone(tz: Any) -> zoneinfo.ZoneInfo:
-    if isinstance(tz, zoneinfo.ZoneInfo):
-        return tz
-    try:
-        return _zone_named(str(tz or "UTC"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return _zone_named("UTC")
-
-
-def readable_date(value: date) -> str:
-    """Like "3 May 2024"."""
-    return f"{value.day} {value:%b %Y}"
-
-
-def readable_datetime(value: datetime, tz: Any) -> str:
-    """Like "3 May 2024, 14:05", in the time zone ``tz`` (a ZoneInfo or its name)."""
-    local = in_zone(value, _zone(tz))
-    return f"{readable_date(local)}, {local:%H:%M}"
-
-
-def readable_number(value: int | float, type_name: str = "number") -> str:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value.is_integer() and (type_name == "integer" or abs(value) < 1e15):
-            return f"{int(value):,}"
-    return f"{value:,}"
-
-
-def format_value(value: Any, *, type_name: str, format_name: str | None, tz: Any) -> str:
-    """A payload value as text: booleans as yes/no, numbers grouped, date-times in ``tz`` and
-    dates readably; anything else as it is."""
+def format_value(value: Any, *, type_name: str, format_name: str | None) -> str:
+    """A payload value as text: booleans as yes/no, numbers grouped, date-times and dates as
+    every moment is shown; anything else as it is."""
     if value is None:
         return EMPTY
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
-        return readable_number(value, type_name)
+        return number_text(value)
     if isinstance(value, str):
         if format_name == "date-time":
             parsed = parse_rfc3339(value)
-            return readable_datetime(parsed, tz) if parsed else value
+            return moment_text(parsed) if parsed else value
         if format_name == "date":
             try:
-                return readable_date(date.fromisoformat(value))
+                return day_text(date.fromisoformat(value))
             except ValueError:
                 return value
         return value
@@ -79,27 +41,37 @@ def format_value(value: Any, *, type_name: str, format_name: str | None, tz: Any
 
 
 @register.filter
-def property_value(prop: PropertyValue, tz: Any) -> str:
-    """``{{ prop|property_value:card.timezone }}``: a card property's value, formatted."""
-    return format_value(prop.value, type_name=prop.type, format_name=prop.format, tz=tz)
+def property_value(prop: PropertyValue) -> str:
+    """``{{ prop|property_value }}``: a card property's value, formatted."""
+    return format_value(prop.value, type_name=prop.type, format_name=prop.format)
 
 
 @register.filter
-def tenant_datetime(value: datetime | None, tz: Any) -> str:
-    """``{{ interaction.created_date|tenant_datetime:card.timezone }}``."""
-    if value is None:
-        return EMPTY
-    return readable_datetime(value, tz)
+def when(value: datetime | date | None, part: str = "") -> str:
+    """The one way a page shows a moment: ``{{ run.created_at|when }}`` gives "3 May 2024, 14:05"
+    in the acting tenant's time zone and locale; ``{{ contact.created_on|when:"date" }}`` the day
+    alone; "—" for None."""
+    return moment_text(value, date_only=part == "date")
 
 
 @register.filter
-def tenant_date(value: datetime | date | None, tz: Any) -> str:
-    """The day a moment falls on in ``tz`` (or a date as it is), like "3 May 2024"."""
-    if value is None:
-        return EMPTY
-    if isinstance(value, datetime):
-        return readable_date(in_zone(value, _zone(tz)).date())
-    return readable_date(value)
+def number(value: int | float | None) -> str:
+    """``{{ segment.member_count|number }}``: grouped in the tenant's locale ("12,345")."""
+    return number_text(value)
+
+
+@register.filter
+def position(page: Any) -> str:
+    """``{{ page|position }}``: where a Django ``Page`` lies in its list ("26-50 of 70", with an
+    en dash)."""
+    return position_text(page)
+
+
+@register.inclusion_tag("interactions/_pager.html")
+def pager(page: Any, previous_url: str, next_url: str, label: str = "Pages") -> dict[str, Any]:
+    """``{% pager page previous_url next_url %}``: Previous, the position, Next, for any list
+    paged with Django's ``Paginator``; nothing but the position when it fits on one page."""
+    return {"page": page, "previous_url": previous_url, "next_url": next_url, "label": label}
 
 
 @register.filter

@@ -2,7 +2,6 @@
 tabs. Each calls the reads in ``interactions.selectors`` and hands the templates ready data."""
 
 import uuid
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -62,7 +61,6 @@ def contact_list_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
             "query": query,
             "page": page,
             "rows": rows,
-            "timezone": zoneinfo.ZoneInfo(tenant.timezone),
             "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
             "next_url": page_url(page.next_page_number()) if page.has_next() else "",
         },

@@ -1,7 +1,6 @@
 """Which tenant a signed-in staff user is working for, on every page and in the admin, and the
 superuser's tenant switcher."""
 
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from engage_site.db import one_or_none
+from interactions.display import display_for, display_override
 from interactions.models import StaffAccount, Tenant
 
 SESSION_KEY = "acting_tenant_id"
@@ -43,7 +43,8 @@ def current_tenant(request: HttpRequest) -> Tenant | None:
 
 
 class TenantTimezoneMiddleware:
-    """Shows times on staff pages and in the admin in the acting tenant's time zone.
+    """Shows times on staff pages and in the admin in the acting tenant's time zone, and dates,
+    times and numbers in its locale (``interactions.display``).
 
     The API is left alone: it always answers in UTC.
     """
@@ -55,7 +56,8 @@ class TenantTimezoneMiddleware:
         tenant = None if request.path.startswith("/api/") else current_tenant(request)
         if tenant is None:
             return self.get_response(request)
-        with timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
+        display = display_for(timezone=tenant.timezone, locale=tenant.locale)
+        with timezone.override(display.zone), display_override(display):
             return self.get_response(request)
 
 

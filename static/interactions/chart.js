@@ -59,7 +59,9 @@
     var totals = data.periods.map(function (_, index) {
       return series.reduce(function (sum, one) { return sum + (one.counts[index] || 0); }, 0);
     });
-    var width = Math.max(container.clientWidth || 0, 320);
+    // Drawn in the container's pixels, then scaled with it (width 100%, the viewBox keeps the
+    // proportions), so the chart never sticks out of a narrow card.
+    var width = Math.max(container.clientWidth || 0, 240);
     var height = 240;
     var margin = {top: 12, right: 8, bottom: 28, left: 44};
     var plotWidth = width - margin.left - margin.right;
@@ -69,10 +71,10 @@
     var bottom = margin.top + plotHeight;
 
     var root = svg("svg", {
-      width: width, height: height, viewBox: "0 0 " + width + " " + height,
-      role: "img", "class": "chart-svg"
+      width: "100%", viewBox: "0 0 " + width + " " + height,
+      role: "img", "class": "chart-svg", "aria-labelledby": "interaction-chart-title"
     });
-    var title = svg("title");
+    var title = svg("title", {id: "interaction-chart-title"});
     title.textContent = container.getAttribute("aria-label") || "Interactions over time";
     root.appendChild(title);
 
