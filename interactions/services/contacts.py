@@ -13,6 +13,7 @@ from interactions.models import (
     Tenant,
 )
 from interactions.services import raw_storage
+from interactions.services.contact_activity import contact_activity_forget_contact
 from interactions.services.contact_events import contact_event_record
 
 
@@ -84,5 +85,6 @@ def contact_erase(*, tenant: Tenant, contact: Contact) -> None:
     # Failed deliveries keep a copy of the event and an error text that may quote its values.
     EventDelivery.objects.filter(tenant=tenant, contact_id=contact.pk).delete()
     Interaction.objects.filter(tenant=tenant, contact=contact).delete()
+    contact_activity_forget_contact(tenant=tenant, contact_id=contact.pk)
     contact_event_record(contact=contact, kind=InteractionEvent.Kind.CONTACT_DELETED)
     contact.delete()

@@ -26,6 +26,7 @@ from interactions.models import (
 )
 from interactions.schema_validation import compiled_schema, is_schema_id
 from interactions.services import raw_storage
+from interactions.services.contact_activity import contact_activity_add, contact_activity_subtract
 from interactions.services.events import (
     interaction_event_new,
     interaction_event_record,
@@ -249,6 +250,10 @@ def interaction_create(
     )
     if event is not None:
         interaction_events_recorded()
+    contact_activity_add(
+        tenant=tenant,
+        occurrences=[(interaction.contact_id, draft.schema.pk, interaction.created_date)],
+    )
     return interaction
 
 
@@ -308,3 +313,4 @@ def interaction_delete(*, tenant: Tenant, interaction: Interaction) -> None:
     )
     interaction_event_record(interaction=interaction, kind=InteractionEvent.Kind.DELETED)
     Interaction.objects.filter(tenant=tenant, pk=interaction.pk).delete()
+    contact_activity_subtract(tenant=tenant, interaction=interaction)
