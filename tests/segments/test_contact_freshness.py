@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
-from interactions.models import InteractionEvent, InteractionSchema
+from interactions.models import InteractionEvent, InteractionSchema, Tag
 from interactions.services.contacts import contact_erase, contact_update
 from interactions.services.events import interaction_events_dispatch
+from interactions.services.roles import ADMIN
 from interactions.services.tags import contact_tag_add, tag_delete, tag_save
 from segments.models import Segment, SegmentMembership
 from segments.services.membership import segment_refresh
 from segments.services.segments import segment_create
-from tests.conftest import Persona
+from tests.conftest import Persona, staff_client
 from tests.factories import ContactFactory
 
 NEVER_REVIEWED = {"type": "never", "schemaId": "review"}
@@ -158,3 +159,34 @@ def test_an_erased_contacts_event_finds_nothing_to_do(
 
     assert members(segment) == set()
     assert not InteractionEvent.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def test_an_email_changed_and_a_tag_put_on_in_the_admin_move_the_contact(
+    alice: Persona, dispatched: Any
+) -> None:
+    ann = ContactFactory(tenant=alice.tenant, email="ann@elsewhere.org", contact_type="Contact")
+    vip = Tag.objects.create(tenant=alice.tenant, name="VIP")
+    by_domain = refreshed_segment(alice, AT_EXAMPLE_COM)
+    tagged = refreshed_segment(alice, TAGGED_VIP)
+    admin = staff_client(alice.tenant, "ada", role=ADMIN)
+    form = {
+        "contact_type": "Contact",
+        "first_name": ann.first_name,
+        "last_name": ann.last_name,
+        "email": "ann@example.com",
+        "mobile_phone": "",
+        "external_id": ann.external_id,
+        "extra_attributes": "{}",
+        "contact_tags-TOTAL_FORMS": "1",
+        "contact_tags-INITIAL_FORMS": "0",
+        "contact_tags-MIN_NUM_FORMS": "0",
+        "contact_tags-MAX_NUM_FORMS": "1000",
+        "contact_tags-0-tag": str(vip.pk),
+        "contact_tags-0-contact": str(ann.pk),
+    }
+
+    response = dispatched(lambda: admin.post(f"/admin/interactions/contact/{ann.pk}/change/", form))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert members(by_domain) == {ann.pk}
+    assert members(tagged) == {ann.pk}
