@@ -49,6 +49,16 @@ def contact_activity_add(
 ) -> None:
     """Count interactions just stored, given as (contact id, schema row id, created date); call in
     the transaction that stores them."""
+    with connection.cursor() as cursor:
+        for sql, params in contact_activity_add_statements(tenant=tenant, occurrences=occurrences):
+            cursor.execute(sql, params)
+
+
+def contact_activity_add_statements(
+    *, tenant: Tenant, occurrences: Iterable[tuple[uuid.UUID, int, datetime]]
+) -> list[tuple[str, list[Any]]]:
+    """The statements ``contact_activity_add`` runs (SQL and parameters), for a caller that
+    sends them with its own inserts in one round trip."""
     tz = zoneinfo.ZoneInfo(tenant.timezone)
     tallies: dict[Key, list[Any]] = {}
     for contact_id, schema_pk, created in occurrences:
@@ -62,11 +72,13 @@ def contact_activity_add(
             if tally[1] is not None:
                 tally[1], tally[2] = min(tally[1], created), max(tally[2], created)
     rows = [(key, *tally) for key, tally in sorted(tallies.items())]
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+    return [
         _upsert(tenant.pk, rows[start : start + _ROWS_PER_STATEMENT])
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT)
+    ]
 
 
-def _upsert(tenant_id: int, rows: Sequence[tuple[Any, ...]]) -> None:
+def _upsert(tenant_id: int, rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     meta = ContactActivity._meta
     table = connection.ops.quote_name(meta.db_table)
     columns = ["tenant", "contact", "period", "starts_on", "schema", "count", "first_at", "last_at"]
@@ -91,8 +103,7 @@ def _upsert(tenant_id: int, rows: Sequence[tuple[Any, ...]]) -> None:
         f"{last_at} = CASE WHEN EXCLUDED.{last_at} > {table}.{last_at} "
         f"THEN EXCLUDED.{last_at} ELSE {table}.{last_at} END"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
 
 
 def contact_activity_subtract(*, tenant: Tenant, interaction: Interaction) -> None:

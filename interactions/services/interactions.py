@@ -26,7 +26,10 @@ from interactions.models import (
 )
 from interactions.schema_validation import compiled_schema, is_schema_id
 from interactions.services import raw_storage
-from interactions.services.contact_activity import contact_activity_add, contact_activity_subtract
+from interactions.services.contact_activity import (
+    contact_activity_add_statements,
+    contact_activity_subtract,
+)
 from interactions.services.events import (
     interaction_event_new,
     interaction_event_record,
@@ -246,14 +249,15 @@ def interaction_create(
         interaction=interaction, kind=InteractionEvent.Kind.RECEIVED, source=source
     )
     rows_insert_in_one_statement(
-        [interaction, raw_copy] if event is None else [interaction, raw_copy, event]
+        [interaction, raw_copy] if event is None else [interaction, raw_copy, event],
+        # The contact card's counts, in the same round trip.
+        and_statements=contact_activity_add_statements(
+            tenant=tenant,
+            occurrences=[(interaction.contact_id, draft.schema.pk, interaction.created_date)],
+        ),
     )
     if event is not None:
         interaction_events_recorded()
-    contact_activity_add(
-        tenant=tenant,
-        occurrences=[(interaction.contact_id, draft.schema.pk, interaction.created_date)],
-    )
     return interaction
 
 
