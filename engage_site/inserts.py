@@ -51,11 +51,16 @@ def _insert_statement(row: Model, using: str) -> tuple[str, list[Any]]:
     return cached[0], params
 
 
-def rows_insert_in_one_statement(rows: Sequence[Model]) -> None:
+def rows_insert_in_one_statement(
+    rows: Sequence[Model], *, and_statements: Sequence[tuple[str, Sequence[Any]]] = ()
+) -> None:
     """Insert ``rows`` (new rows, of any models), on PostgreSQL with a single statement.
 
     There every INSERT but the last is a data-modifying CTE of the last one, so the rows cost one
-    round trip instead of one each; elsewhere they are inserted one after the other. Like
+    round trip instead of one each; elsewhere they are inserted one after the other.
+    ``and_statements`` are further data-modifying statements (SQL with ``%s`` placeholders, and
+    their parameters) that do not read what the others write, sent in the same round trip (as
+    CTEs too) on PostgreSQL and after the rows elsewhere. Like
     ``save(force_insert=True)`` but sends no signals and does not read back primary keys the
     database generates: use it for rows nothing refers to by such a key yet. Call it inside a
     transaction when the rows must be written together (one statement is atomic anyway).
@@ -67,14 +72,15 @@ def rows_insert_in_one_statement(rows: Sequence[Model]) -> None:
     statements = [_insert_statement(row, using) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            *first, (last, _) = statements
-            ctes = ", ".join(f"r{index} AS ({sql})" for index, (sql, _) in enumerate(first))
+            *first, (last, last_params) = statements
+            before = [*first, *and_statements]
+            ctes = ", ".join(f"r{index} AS ({sql})" for index, (sql, _) in enumerate(before))
             cursor.execute(
                 f"WITH {ctes} {last}" if ctes else last,
-                [param for _, params in statements for param in params],
+                [*(param for _, params in before for param in params), *last_params],
             )
         else:
-            for sql, params in statements:
+            for sql, params in [*statements, *and_statements]:
                 cursor.execute(sql, params)
     for row in rows:
         row._state.adding = False

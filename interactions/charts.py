@@ -7,11 +7,15 @@ database and hands the counts here.
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from interactions.display import day_text, period_text
 from interactions.formats import in_zone
+
+# The moments the chart places: a moment within a day of the calendar's ends may not exist in the
+# tenant's zone (year 1 in New York), so it is listed and counted, not charted.
+CHARTABLE = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
 
 # Chart periods: the finest that keeps a span to at most about 70 bars.
 DAY, WEEK, MONTH, YEAR = "day", "week", "month", "year"
@@ -157,7 +161,7 @@ def period_start(day: date, granularity: str) -> date:
     return day
 
 
-def _next_period(period: date, granularity: str) -> date:
+def next_period(period: date, granularity: str) -> date:
     if granularity == DAY:
         return period + timedelta(days=1)
     if granularity == WEEK:
@@ -177,7 +181,7 @@ def periods_between(first: date, last: date, granularity: str) -> list[date] | N
         if len(periods) > _MAX_FILLED_PERIODS:
             return None
         try:
-            period = _next_period(period, granularity)
+            period = next_period(period, granularity)
         except (OverflowError, ValueError):
             break
     return periods

@@ -12,6 +12,7 @@ import json
 import signal
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,7 @@ from tests.served import (
     stop,
 )
 
+NEVER_FAILING = {"type": "never", "schemaId": "failing"}
 SLOW_TARGET_SECONDS = 3.0
 RETRY_BASE_SECONDS = 1.0
 MAX_ATTEMPTS = 3
@@ -107,6 +109,18 @@ class Embedded:
         document = {"contactId": self.contact, "schemaId": schema_id, "payload": {}}
         return post_interaction(self.port, self.key, document)
 
+    def call(self, method: str, path: str, document: Any = None) -> Any:
+        """The API's answer (JSON, or None when empty)."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/v2/{path}",
+            data=None if document is None else json.dumps(document).encode(),
+            headers={"Content-Type": "application/json", "apikey": self.key},
+            method=method,
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own
+            body = response.read()
+        return json.loads(body) if body else None
+
 
 def start_embedded(directory: Path, hooks: Hooks) -> Embedded:
     """`manage.py serve` on a free port, on a fresh DATA_DIR, without REDIS_URL."""
@@ -163,6 +177,29 @@ def test_a_failing_webhook_target_is_retried_with_its_back_off(
     # arrivals is never shorter.
     expected = [RETRY_BASE_SECONDS * 2**number for number in range(MAX_ATTEMPTS - 1)]
     assert all(gap >= wanted for gap, wanted in zip(gaps, expected, strict=True)), gaps
+
+
+def test_a_new_contact_and_a_tag_put_on_reach_their_segments_within_seconds(
+    embedded: Embedded,
+) -> None:
+    never = embedded.call("POST", "segments", {"name": "Never", "rule": NEVER_FAILING})
+    vip = embedded.call("POST", "segments", {"name": "VIP", "rule": {"type": "tag", "name": "VIP"}})
+
+    def count(segment: dict[str, Any]) -> int:
+        return int(embedded.call("GET", f"segments/{segment['id']}/count")["count"])
+
+    contact = embedded.call("POST", "contacts", {"email": "new@example.com"})
+
+    def entered_never() -> bool:
+        """the new contact is counted in "never", with no manual refresh"""
+        members = embedded.call("GET", f"segments/{never['id']}/members")["items"]
+        return contact["id"] in {member["contactId"] for member in members}
+
+    wait_until(entered_never, timeout=30)
+    embedded.call("POST", f"contacts/{contact['id']}/tags", {"name": "VIP"})
+    wait_until(lambda: count(vip) == 1, timeout=30)
+    embedded.call("DELETE", f"contacts/{contact['id']}/tags/VIP")
+    wait_until(lambda: count(vip) == 0, timeout=30)
 
 
 @pytest.mark.slow

@@ -176,7 +176,9 @@ def build_side(slug: str) -> Side:
         "payload": {"rating": 4, "title": f"{slug} wrote"},
     }
     # Its event reaches, besides the automation (a run and its attempt) and the segments, a
-    # subscriber that raises on it: a failed delivery.
+    # subscriber that raises on it: a failed delivery (the contact's own events, of its tag, are
+    # handed over before).
+    interaction_events_dispatch()
     failing = Extension(app_label="failing", event_subscribers=(_subscriber_that_fails,))
     with extension_registered(failing):
         accepted = persona.client.post(
@@ -223,7 +225,8 @@ def build_side(slug: str) -> Side:
         segment=segment,
         automation=automation,
         run=AutomationRun.objects.get(automation=automation),
-        delivery=EventDelivery.objects.get(tenant=tenant),
+        # The failed one (the automation's tag on the contact waits behind it).
+        delivery=EventDelivery.objects.get(tenant=tenant, status=EventDelivery.Status.RETRYING),
     )
 
 

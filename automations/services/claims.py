@@ -124,8 +124,9 @@ def automations_handle_events(events: Sequence[InteractionEvent]) -> None:
     due = now + timedelta(seconds=settings.AUTOMATIONS_LEASE_SECONDS)
     claims: dict[tuple[int, Any, str], AutomationRun] = {}
     for event in received:
-        interaction = interactions.get(event.interaction_id)
-        if interaction is None:  # deleted before its event was handed over
+        # None: deleted before its event was handed over (received events always name one).
+        interaction = interactions.get(event.interaction_id) if event.interaction_id else None
+        if interaction is None:
             continue
         for automation in by_tenant.get(event.tenant_id, ()):
             if automation.active_since and interaction.received_at < automation.active_since:

@@ -5,7 +5,7 @@ Fills a dedicated database (BENCH_DATABASE_URL, created if missing, migrated and
 drives the card in-process with Django's test Client, logged in as a marketer: each figure is the
 time of one request through the middleware, the view, its queries and the templates, with no
 network or HTTP server in front. Prints p50, p95 and max per variant, next to baselines fetched by
-the same client. Measures; asserts nothing (the bar is p95 under 100 ms).
+the same client. Measures; asserts nothing (the bar is p95 under 50 ms).
 """
 
 import argparse
@@ -89,6 +89,7 @@ def fill(*, interactions: int, schemas: int) -> tuple[Any, Any, Any]:
     from django.db import connection
 
     from interactions.models import Interaction
+    from interactions.services.contact_activity import contact_activity_rebuild
     from interactions.services.contacts import contact_create
     from interactions.services.roles import MARKETER
     from interactions.services.schemas import interaction_schema_create
@@ -131,6 +132,9 @@ def fill(*, interactions: int, schemas: int) -> tuple[Any, Any, Any]:
             )
         )
     Interaction.objects.bulk_create(rows, batch_size=2000)
+    # Loaded without the write path: count them into the card's activity rows as the fill
+    # migration does for existing data.
+    contact_activity_rebuild(tenant=tenant, contact_ids=[contact.pk])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return tenant, user, contact
@@ -234,7 +238,7 @@ def main() -> None:
             f"{figures['p95']:>10.2f}{figures['max']:>10.2f}",
             flush=True,
         )
-    print("\nBar: the card's p95 under 100 ms.")
+    print("\nBar: the card's p95 under 50 ms.")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from interactions.admin.base import TenantScopedAdmin, TenantScopedInline, acting_tenant
 from interactions.models import Contact, ContactTag, Interaction, Tag
 from interactions.services.contacts import contact_create, contact_erase, contact_update
+from interactions.services.tags import tag_delete, tag_save
 
 
 class ContactChangeList(ChangeList):
@@ -47,9 +48,17 @@ class TagAdmin(TenantScopedAdmin):
     exclude = ("tenant",)
 
     def save_model(self, request: HttpRequest, obj: Tag, form: Any, change: bool) -> None:
-        obj.tenant = acting_tenant(request)
-        obj.full_clean()
-        super().save_model(request, obj, form, change)
+        tag_save(
+            tenant=acting_tenant(request), tag=obj, changed=form.changed_data if change else []
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Tag) -> None:
+        tag_delete(tenant=acting_tenant(request), tag=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> None:
+        tenant = acting_tenant(request)
+        for tag in queryset:
+            tag_delete(tenant=tenant, tag=tag)
 
 
 @admin.register(Contact)
@@ -96,6 +105,8 @@ class ContactAdmin(TenantScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
         if change:
+            # Its "contact changed" event also covers the tags the inline puts on or takes off:
+            # subscribers read the contact after the admin's transaction commits.
             contact_update(contact=obj, changed=form.changed_data)
             return
         created = contact_create(

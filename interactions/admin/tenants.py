@@ -6,7 +6,12 @@ from django.http import HttpRequest
 
 from interactions.admin.base import SuperuserOnlyAdmin, TenantScopedAdmin, acting_tenant
 from interactions.models import ApiKey, StaffAccount, Tenant
-from interactions.services.tenants import api_key_create, api_key_revoke, api_key_rotate
+from interactions.services.tenants import (
+    api_key_create,
+    api_key_revoke,
+    api_key_rotate,
+    tenant_update,
+)
 
 
 @admin.register(Tenant)
@@ -36,6 +41,12 @@ class TenantAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
+
+    def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
+        if change:
+            tenant_update(tenant=obj, changed=form.changed_data)
+            return
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)

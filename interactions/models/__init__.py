@@ -1,3 +1,4 @@
+from interactions.models.contact_activity import ContactActivity
 from interactions.models.contacts import Contact
 from interactions.models.events import EventDelivery, InteractionEvent
 from interactions.models.idempotency import IdempotencyRecord
@@ -13,6 +14,7 @@ __all__ = [
     "ApiKey",
     "BlobDeletion",
     "Contact",
+    "ContactActivity",
     "ContactTag",
     "EventDelivery",
     "IdempotencyRecord",

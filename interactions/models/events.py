@@ -7,7 +7,9 @@ from interactions.models.tenants import Tenant
 
 
 class InteractionEvent(models.Model):
-    """An outbox row: "an interaction was received" (or deleted), committed with the interaction.
+    """An outbox row: "an interaction was received" (or deleted), committed with the interaction;
+    or "a contact was created, changed (its attributes or its tags) or deleted", committed with
+    that change (no interaction nor schema then).
 
     Other apps (segments, automations) subscribe through ``interactions.extensions``;
     ``interaction_events_dispatch`` hands them undispatched events in order, so an event committed
@@ -17,6 +19,9 @@ class InteractionEvent(models.Model):
     class Kind(models.TextChoices):
         RECEIVED = "received"
         DELETED = "deleted"
+        CONTACT_CREATED = "contact_created"
+        CONTACT_CHANGED = "contact_changed"  # attributes, or a tag put on or taken off
+        CONTACT_DELETED = "contact_deleted"
 
     class Source(models.TextChoices):
         """Where the interaction came from; subscribers decide what that means to them."""
@@ -27,15 +32,34 @@ class InteractionEvent(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    interaction_id = models.UUIDField()
+    # None on contact events.
+    interaction_id = models.UUIDField(null=True, blank=True)
     contact_id = models.UUIDField()
-    schema_pk = models.BigIntegerField(help_text="The InteractionSchema row (not its wire id).")
+    schema_pk = models.BigIntegerField(
+        null=True, blank=True, help_text="The InteractionSchema row (not its wire id)."
+    )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     created_at = models.DateTimeField(default=timezone.now)
     dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # An interaction event names its interaction and schema; a contact event neither.
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["received", "deleted"],
+                    interaction_id__isnull=False,
+                    schema_pk__isnull=False,
+                )
+                | models.Q(
+                    kind__in=["contact_created", "contact_changed", "contact_deleted"],
+                    interaction_id__isnull=True,
+                    schema_pk__isnull=True,
+                ),
+                name="event_names_its_subject",
+            ),
+        ]
         indexes = [
             # The dispatcher reads undispatched events oldest first.
             models.Index(
@@ -48,7 +72,7 @@ class InteractionEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.interaction_id}"
+        return f"{self.kind} {self.interaction_id or self.contact_id}"
 
 
 class EventDelivery(models.Model):
@@ -82,9 +106,9 @@ class EventDelivery(models.Model):
     event_id = models.BigIntegerField()
     kind = models.CharField(max_length=16, choices=InteractionEvent.Kind.choices)
     source = models.CharField(max_length=8, choices=InteractionEvent.Source.choices)
-    interaction_id = models.UUIDField()
+    interaction_id = models.UUIDField(null=True, blank=True)
     contact_id = models.UUIDField()
-    schema_pk = models.BigIntegerField()
+    schema_pk = models.BigIntegerField(null=True, blank=True)
     event_created_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -2,9 +2,11 @@
 history:
 
 1. the contact (from the tenant's contacts);
-2. the summary: one GROUP BY schema over the contact's interactions (count, first, last);
-3. the chart: one GROUP BY (period, schema), the period truncated by the database in the tenant's
-   time zone, so no interaction row leaves the database (the arithmetic is ``interactions.charts``);
+2. the summary: the contact's ``all`` activity rows, one per schema (count, first, last);
+3. the chart: its day rows (a span of up to a year is charted by day or week) or its month rows
+   (longer spans), with day rows for the months a filter cuts; at most a row per schema and day
+   in a year or per schema and month, whatever the history (the arithmetic is
+   ``interactions.charts``);
 4. one page of interactions: a keyset on (-created_date, -id) served by the ``interaction_card``
    (or, filtered by schema, ``interaction_listing``) index, page_size + 1 rows with their schema.
 
@@ -15,22 +17,26 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, DateField, Max, Min, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import F, Q
 
 from engage_site.api.pagination import KeysetPaginator
 from interactions.charts import (
+    DAY,
+    MONTH,
+    WEEK,
     Chart,
     SchemaSummary,
     chart_build,
     chart_span,
     granularity,
+    next_period,
+    period_start,
     schema_summaries,
 )
-from interactions.models import Contact, Interaction, Tenant
+from interactions.models import Contact, ContactActivity, Interaction, Tenant
 from interactions.schema_validation import RESERVED_PRODUCT_SKU, display_hints
 from interactions.selectors.contacts import contact_get
 
@@ -134,7 +140,7 @@ def contact_card_data(
         interactions = interactions.filter(created_date__lt=end)
 
     relevant = [item for item in summary if schema_id is None or item.schema_id == schema_id]
-    chart = _chart(interactions, relevant, tz, since=since, until=until)
+    chart = _chart(tenant, contact, relevant, tz, since=since, until=until)
 
     page = KeysetPaginator(
         interactions.select_related("schema"),
@@ -174,18 +180,25 @@ def _day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
 
 def _summary(tenant: Tenant, contact: Contact) -> list[SchemaSummary]:
     return schema_summaries(
-        Interaction.objects.filter(tenant=tenant, contact=contact, schema__deleted_at__isnull=True)
-        .values("schema_id", "schema__schema_id", "schema__display_name")
-        .annotate(count=Count("id"), first=Min("created_date"), last=Max("created_date"))
-        .order_by()
+        ContactActivity.objects.filter(
+            tenant=tenant,
+            contact=contact,
+            period=ContactActivity.Period.ALL,
+            schema__deleted_at__isnull=True,
+        ).values(
+            "schema_id",
+            "schema__schema_id",
+            "schema__display_name",
+            "count",
+            first=F("first_at"),
+            last=F("last_at"),
+        )
     )
 
 
-CHARTABLE = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
-
-
 def _chart(
-    interactions: QuerySet[Interaction],
+    tenant: Tenant,
+    contact: Contact,
     relevant: list[SchemaSummary],
     tz: zoneinfo.ZoneInfo,
     *,
@@ -196,17 +209,21 @@ def _chart(
         relevant, tz, since=since, until=until, today=datetime.now(tz).date()
     )
     period = granularity(first_day, last_day)
-    # Periods come back as the local dates they start on (DateField output: no per-row time
-    # zone conversion in Python).
+    # Activity rows start on local days: (start, schema, count) is what chart_build sums.
     buckets = (
-        # A moment within a day of the calendar's ends may not exist in the tenant's zone (year 1
-        # in New York), and the database's zone conversion fails on it: it is listed, not charted.
-        interactions.filter(created_date__range=CHARTABLE)
-        .annotate(period=Trunc("created_date", period, output_field=DateField(), tzinfo=tz))
-        .values("period", "schema_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("period", "schema_id", "n")
+        ContactActivity.objects.filter(
+            tenant=tenant,
+            contact=contact,
+            schema_id__in=[item.schema_pk for item in relevant],
+        )
+        .filter(
+            _chart_rows(
+                by_day=period in (DAY, WEEK),
+                since=first_day if since else None,
+                until=last_day if until else None,
+            )
+        )
+        .values_list("starts_on", "schema_id", "count")
     )
     return chart_build(
         granularity=period,
@@ -215,6 +232,41 @@ def _chart(
         buckets=buckets,
         relevant=relevant,
     )
+
+
+def _chart_rows(*, by_day: bool, since: date | None, until: date | None) -> Q:
+    """The activity rows that count the days from ``since`` to ``until`` (both included; None: no
+    bound): day rows, or month rows for the whole months in between and day rows for the cut
+    months at the ends."""
+    day, month = ContactActivity.Period.DAY, ContactActivity.Period.MONTH
+    if by_day:
+        rows = Q(period=day)
+        if since is not None:
+            rows &= Q(starts_on__gte=since)
+        if until is not None:
+            rows &= Q(starts_on__lte=until)
+        return rows
+    months = Q(period=month)
+    days = Q(pk__in=[])
+    if since is not None:
+        first_whole = since if since.day == 1 else _month_after(since)
+        months &= Q(starts_on__gte=first_whole)
+        days |= Q(period=day, starts_on__gte=since, starts_on__lt=first_whole)
+    if until is not None:
+        after_whole = _month_after(until)
+        if after_whole - until != timedelta(days=1):  # until is not a month's last day
+            after_whole = period_start(until, MONTH)
+        months &= Q(starts_on__lt=after_whole)
+        days |= Q(period=day, starts_on__gte=after_whole, starts_on__lte=until)
+    return months | days
+
+
+def _month_after(day: date) -> date:
+    """The first day of the month after ``day``'s (the calendar's last day after December 9999)."""
+    try:
+        return next_period(period_start(day, MONTH), MONTH)
+    except (OverflowError, ValueError):
+        return date.max
 
 
 def _card_row(interaction: Interaction, colors: dict[int, int]) -> CardRow:

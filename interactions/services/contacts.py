@@ -5,8 +5,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from interactions.extensions import contact_erasure_hooks
-from interactions.models import Contact, EventDelivery, Interaction, RefusedInteraction, Tenant
+from interactions.models import (
+    Contact,
+    EventDelivery,
+    Interaction,
+    InteractionEvent,
+    RefusedInteraction,
+    Tenant,
+)
 from interactions.services import raw_storage
+from interactions.services.contact_activity import contact_activity_forget_contact
+from interactions.services.contact_events import contact_event_record
 
 
 @transaction.atomic
@@ -36,14 +45,17 @@ def contact_create(
     )
     contact.full_clean()
     contact.save()
+    contact_event_record(contact=contact, kind=InteractionEvent.Kind.CONTACT_CREATED)
     return contact
 
 
+@transaction.atomic
 def contact_update(*, contact: Contact, changed: list[str]) -> Contact:
     """Save the fields named in ``changed`` (already set on ``contact``)."""
     contact.modified_on = timezone.now()
     contact.full_clean()
     contact.save(update_fields=[*(name for name in changed if name != "id"), "modified_on"])
+    contact_event_record(contact=contact, kind=InteractionEvent.Kind.CONTACT_CHANGED)
     return contact
 
 
@@ -77,4 +89,6 @@ def contact_erase(*, tenant: Tenant, contact: Contact) -> None:
     # Failed deliveries keep a copy of the event and an error text that may quote its values.
     EventDelivery.objects.filter(tenant=tenant, contact_id=contact.pk).delete()
     Interaction.objects.filter(tenant=tenant, contact=contact).delete()
+    contact_activity_forget_contact(tenant=tenant, contact_id=contact.pk)
+    contact_event_record(contact=contact, kind=InteractionEvent.Kind.CONTACT_DELETED)
     contact.delete()

@@ -30,6 +30,7 @@ from interactions.models import (
     Tenant,
 )
 from interactions.services import raw_storage
+from interactions.services.contact_activity import contact_activity_add
 from interactions.services.events import interaction_events_dispatch_soon
 from interactions.services.interactions import (
     InteractionDraft,
@@ -191,6 +192,7 @@ def interactions_receive_many(
         rows_copy_in(RefusedInteraction, _REFUSED_COLUMNS, refused)
         raw_storage.raw_copies_stage(copies=copies)
         _events_record(tenant, interactions, source=source)
+        contact_activity_add(tenant=tenant, occurrences=(row[2:5] for row in interactions))
     return results
 
 

@@ -26,6 +26,10 @@ from interactions.models import (
 )
 from interactions.schema_validation import compiled_schema, is_schema_id
 from interactions.services import raw_storage
+from interactions.services.contact_activity import (
+    contact_activity_add_statements,
+    contact_activity_subtract,
+)
 from interactions.services.events import (
     interaction_event_new,
     interaction_event_record,
@@ -245,7 +249,12 @@ def interaction_create(
         interaction=interaction, kind=InteractionEvent.Kind.RECEIVED, source=source
     )
     rows_insert_in_one_statement(
-        [interaction, raw_copy] if event is None else [interaction, raw_copy, event]
+        [interaction, raw_copy] if event is None else [interaction, raw_copy, event],
+        # The contact card's counts, in the same round trip.
+        and_statements=contact_activity_add_statements(
+            tenant=tenant,
+            occurrences=[(interaction.contact_id, draft.schema.pk, interaction.created_date)],
+        ),
     )
     if event is not None:
         interaction_events_recorded()
@@ -308,3 +317,4 @@ def interaction_delete(*, tenant: Tenant, interaction: Interaction) -> None:
     )
     interaction_event_record(interaction=interaction, kind=InteractionEvent.Kind.DELETED)
     Interaction.objects.filter(tenant=tenant, pk=interaction.pk).delete()
+    contact_activity_subtract(tenant=tenant, interaction=interaction)

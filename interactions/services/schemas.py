@@ -17,6 +17,7 @@ from interactions.models import Interaction, InteractionSchema, Tenant
 from interactions.schema_validation import SchemaLimits, check_schema_document, is_schema_id
 from interactions.selectors import interaction_schema_get
 from interactions.services import raw_storage
+from interactions.services.contact_activity import contact_activity_forget_schema
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ def deleted_schema_purge(*, schema: InteractionSchema) -> int:
                 ]
             )
             if not ids:
+                contact_activity_forget_schema(schema=schema)
                 InteractionSchema.objects.filter(pk=schema.pk, deleted_at__isnull=False).delete()
                 return purged
             raw_storage.raw_copies_discard(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from interactions.models import ApiKey, Tenant
 from interactions.selectors.tenants import api_keys_forget
 from interactions.services import api_keys
+from interactions.services.contact_activity import contact_activity_rebuild
 
 # How stale last_used_at may get before a request refreshes it: one write per key per window.
 _LAST_USED_PRECISION = timedelta(minutes=5)
@@ -16,6 +17,18 @@ def tenant_create(*, slug: str, name: str = "", timezone_name: str = "UTC") -> T
     tenant = Tenant(slug=slug, name=name or slug, timezone=timezone_name)
     tenant.full_clean()
     tenant.save()
+    return tenant
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, changed: list[str]) -> Tenant:
+    """Save the fields named in ``changed`` (already set on ``tenant``). A new time zone recounts
+    the contact card's day and month rows, which are the tenant's local days (in this
+    transaction: it reads every interaction of the tenant once)."""
+    tenant.full_clean()
+    tenant.save(update_fields=changed)
+    if "timezone" in changed:
+        contact_activity_rebuild(tenant=tenant)
     return tenant
 
 

@@ -1,6 +1,7 @@
 """Migrations that move data, run forwards and backwards on the test database."""
 
 import importlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -94,3 +95,27 @@ def test_moments_past_year_9999_stored_before_the_check_become_readable(alice: A
     answer = alice.get(f"interactions/{interaction.pk}")
     assert answer.status_code == 200
     assert answer.json()["createdDate"].startswith("9999-12-31T23:59:59.999")
+
+
+@pytest.mark.django_db
+def test_the_contact_activity_fill_counts_the_existing_interactions(alice: Any) -> None:
+    from django.apps import apps
+
+    from interactions.models import ContactActivity, Tenant
+    from tests.factories import ContactFactory, make_interaction, make_schema
+    from tests.interactions.test_contact_activity import recount, stored
+
+    Tenant.objects.filter(pk=alice.tenant.pk).update(timezone="Europe/Stockholm")
+    tenant = Tenant.objects.get(pk=alice.tenant.pk)
+    review, visit = make_schema(tenant, "review"), make_schema(tenant, "visit")
+    ann, bob = ContactFactory(tenant=tenant), ContactFactory(tenant=tenant)
+    for hours in range(0, 24 * 40, 7):
+        moment = datetime(2025, 3, 1, tzinfo=UTC) + timedelta(hours=hours)
+        make_interaction(ann if hours % 2 else bob, review if hours % 3 else visit, None, moment)
+    expected = recount(tenant)
+    ContactActivity.objects.all().delete()
+
+    fill = importlib.import_module("interactions.migrations.0015_fill_contact_activity").fill
+    fill(apps, None)
+
+    assert stored(tenant) == expected

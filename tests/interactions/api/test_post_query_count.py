@@ -53,9 +53,10 @@ def test_an_accepted_post_costs_a_lookup_and_one_insert_statement(
         for query in queries.captured_queries
         if query["sql"] not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT")
     ]
-    # The schema with whether the contact exists, then the interaction, its raw copy and its event:
-    # one statement on PostgreSQL, one each elsewhere. No key lookup, no savepoint.
-    expected = 2 if connection.vendor == "postgresql" else 4
+    # The schema with whether the contact exists, then the interaction, its raw copy, its event
+    # and the contact card's counts: one statement on PostgreSQL, one each elsewhere. No key
+    # lookup, no savepoint.
+    expected = 2 if connection.vendor == "postgresql" else 5
     assert len(sql) == expected, sql
     assert not any("interactions_apikey" in statement for statement in sql), sql
     assert not any("SAVEPOINT" in statement for statement in sql), sql
