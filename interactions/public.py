@@ -17,6 +17,7 @@ from interactions.formats import (
     DATE_TIME_RANGE,
     date_time_out_of_range,
     parse_date,
+    parse_instant,
     parse_rfc3339,
 )
 from interactions.models import (
@@ -28,6 +29,7 @@ from interactions.models import (
     Tenant,
 )
 from interactions.schema_validation import NUMBER_RANGE, describe_properties, is_number
+from interactions.selectors import segmentable_values
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
@@ -57,7 +59,9 @@ __all__ = [
     "extension_register",
     "is_number",
     "parse_date",
+    "parse_instant",
     "parse_rfc3339",
+    "segmentable_values",
     "tag_name_problems",
     "tenant_page",
 ]
