@@ -146,8 +146,11 @@ class _Compiler:
         return _contacts_counted(matching, having)
 
     def member_ids(self, node: Mapping[str, Any]) -> QuerySet[Any] | None:
-        """For a count condition that needs at least one interaction, the members straight from
-        the interactions table (``member_id``), without reading the contacts; else None."""
+        """For a count condition that needs at least one interaction, or an ``all`` of only such
+        conditions, the members straight from the interactions (``member_id``), without reading
+        the contacts; else None."""
+        if node["type"] == "all":
+            return self.all_member_ids(node)
         if node["type"] != "count":
             return None
         low, high = count_range(node.get("count"))
@@ -157,6 +160,18 @@ class _Compiler:
         if low == 1 and high == math.inf:
             return counted.values(member_id=F("contact_id")).distinct()
         return counted.values(member_id=F("contact_id"))
+
+    def all_member_ids(self, node: Mapping[str, Any]) -> QuerySet[Any] | None:
+        """The first condition's members that are among each other's (``IN`` subqueries, which
+        the database joins as sets), when every condition has direct members; else None."""
+        parts = [self.member_ids(child) for child in node["rules"]]
+        if not parts or any(part is None for part in parts):
+            return None
+        first, *others = parts
+        assert first is not None  # noqa: S101 - checked just above
+        for part in others:
+            first = first.filter(member_id__in=part)
+        return first
 
     def matching(self, node: Mapping[str, Any]) -> QuerySet[Any]:
         """The interactions a count condition counts: its schema, window and properties."""
@@ -247,7 +262,8 @@ def rule_compile(
 def rule_member_ids_direct(
     document: Mapping[str, Any], *, tenant_id: int, catalog: Catalog, now: datetime
 ) -> QuerySet[Any] | None:
-    """When a checked rule is one count condition needing at least one interaction, its members
-    as a one-column query (``member_id``) over the interactions alone: the plain ``GROUP BY
-    contact_id HAVING …`` a hand-written query would be. None for every other rule."""
+    """When a checked rule is one count condition needing at least one interaction (or an ``all``
+    of only such conditions), its members as a one-column query (``member_id``) over the
+    interactions alone: the plain ``GROUP BY contact_id HAVING …`` a hand-written query would be.
+    None for every other rule."""
     return _Compiler(tenant_id=tenant_id, catalog=catalog, now=now).member_ids(document)
