@@ -242,23 +242,26 @@ def run(args: argparse.Namespace) -> None:
     rule_c = {"type": "all", "rules": [rule_a, rule_b]}
     base_a = (
         f"SELECT contact_id FROM {TABLE} WHERE tenant_id = %s AND schema_id = %s "
-        "AND created_date >= now() - interval '30 days' GROUP BY contact_id HAVING count(*) >= 3"
+        "AND created_date >= %s::timestamptz - interval '30 days' "
+        "GROUP BY contact_id HAVING count(*) >= 3"
     )
     # The best plain SQL given the same indexes: the typed values beside the interactions.
     base_b = (
         f"SELECT DISTINCT contact_id FROM {VALUES} WHERE tenant_id = %s AND schema_id = %s "
         "AND property = 'rating' AND number >= 4 "
-        "AND created_date >= now() - interval '90 days'"
+        "AND created_date >= %s::timestamptz - interval '90 days'"
     )
+    # One "now" for the rules and their baselines, so that their windows end at the same instant.
+    now = timezone.now()
     baselines = {
-        "a": (base_a, [tenant.pk, s_a]),
-        "b": (base_b, [tenant.pk, s_b]),
-        "c": (f"({base_a}) INTERSECT ({base_b})", [tenant.pk, s_a, tenant.pk, s_b]),
+        "a": (base_a, [tenant.pk, s_a, now]),
+        "b": (base_b, [tenant.pk, s_b, now]),
+        "c": (f"({base_a}) INTERSECT ({base_b})", [tenant.pk, s_a, now, tenant.pk, s_b, now]),
     }
 
     def compiled(rule: dict[str, Any]) -> Callable[[], set[Any]]:
         return lambda: set(
-            rule_member_ids(tenant=tenant, rule=rule, catalog=catalog).values_list(
+            rule_member_ids(tenant=tenant, rule=rule, catalog=catalog, now=now).values_list(
                 "member_id", flat=True
             )
         )
@@ -287,7 +290,7 @@ def run(args: argparse.Namespace) -> None:
     # The same queries counted in the database: their own cost, without sending the ids to
     # Python (which dominates a rule of 40,000 members when the machine's CPUs are busy).
     def compiled_count(rule: dict[str, Any]) -> Callable[[], int]:
-        return lambda: rule_member_ids(tenant=tenant, rule=rule, catalog=catalog).count()
+        return lambda: rule_member_ids(tenant=tenant, rule=rule, catalog=catalog, now=now).count()
 
     def baseline_count(sql: str, params: list[Any]) -> Callable[[], int]:
         def query() -> int:
