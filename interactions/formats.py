@@ -93,6 +93,18 @@ def parse_date(value: str) -> date | None:
         return None
 
 
+def parse_instant(value: str) -> datetime | None:
+    """A date or RFC 3339 date-time as an aware UTC datetime (a date is its midnight UTC), or None
+    for anything else, a date-time out of ``parse_rfc3339``'s range included."""
+    parsed = parse_rfc3339(value)
+    if parsed is not None:
+        return parsed
+    day = parse_date(value)
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def is_date_time(value: str) -> bool:
     return parse_rfc3339(value) is not None
 

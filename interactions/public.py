@@ -26,6 +26,7 @@ from interactions.formats import (
     DATE_TIME_RANGE,
     date_time_out_of_range,
     parse_date,
+    parse_instant,
     parse_rfc3339,
 )
 from interactions.models import (
@@ -37,6 +38,7 @@ from interactions.models import (
     Tenant,
 )
 from interactions.schema_validation import NUMBER_RANGE, describe_properties, is_number
+from interactions.selectors import segmentable_values
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
@@ -69,9 +71,11 @@ __all__ = [
     "moment_text",
     "number_text",
     "parse_date",
+    "parse_instant",
     "parse_rfc3339",
     "position_text",
     "references_to",
+    "segmentable_values",
     "tag_name_problems",
     "tenant_page",
 ]

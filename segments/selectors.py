@@ -65,8 +65,9 @@ def rule_member_ids(
     *, tenant: Tenant, rule: dict[str, Any], catalog: Catalog, now: datetime | None = None
 ) -> QuerySet[Any]:
     """The ids of the contacts a checked rule selects, as a one-column query named
-    ``member_id``; one SQL statement. A lone count condition is answered from the interactions
-    table alone (its covering index), the rest through the tenant's contacts."""
+    ``member_id``; one SQL statement. A lone count condition (or an ``all`` of only such) is
+    answered from the interactions alone (their covering indexes), the rest through the tenant's
+    contacts."""
     now = now or timezone.now()
     direct = rule_member_ids_direct(rule, tenant_id=tenant.pk, catalog=catalog, now=now)
     if direct is not None:

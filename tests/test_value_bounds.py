@@ -19,9 +19,9 @@ from automations.triggers import (
     interaction_matches,
 )
 from interactions.formats import date_time_out_of_range, parse_rfc3339
+from interactions.public import parse_instant
 from interactions.schema_validation import CompiledSchema, SchemaLimits, check_schema_document
 from interactions.schema_validation.vocabulary import is_number
-from segments.rules.bounds import parse_instant
 from segments.rules.catalog import PropertyInfo, SchemaInfo
 from segments.rules.checks import rule_problems
 from tests.value_strategies import (

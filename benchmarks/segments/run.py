@@ -11,7 +11,8 @@ times three rules and the plain SQL baseline of each in the same run:
   (c) a AND b;
 
 and a full refresh of a segment of about 50,000 members (from empty, then again unchanged).
-Bar: each rule under 200 ms and within 1.5x of its baseline; the refresh under 5 s.
+Bar: each rule under 100 ms and within 1.5x of its baseline (rule b's reads the segmentable
+values, as the compiled rule does); the refresh under 5 s.
 """
 
 import argparse
@@ -28,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/engage_bench_segments"
 TABLE = "interactions_interaction"
+VALUES = "interactions_segmentablevalue"
 
 
 def ensure_database(url: str) -> None:
@@ -113,11 +115,23 @@ def load(tenant_id: int, schema_pks: list[int], contacts: int, interactions: int
 
         start = time.perf_counter()
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s) "
             "AND indexname NOT LIKE '%%_pkey'",
-            [TABLE],
+            [TABLE, VALUES],
         )
         indexes = cursor.fetchall()
+        # A unique constraint's index goes with the constraint, and comes back with it.
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'u' "
+            "AND conrelid IN (%s::regclass, %s::regclass)",
+            [TABLE, VALUES],
+        )
+        constraints = cursor.fetchall()
+        for table, name, _ in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        backing = {name for _, name, _ in constraints}
+        indexes = [(name, definition) for name, definition in indexes if name not in backing]
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         # Generated rows are consistent by construction: skip the per-row foreign-key triggers.
@@ -149,12 +163,31 @@ def load(tenant_id: int, schema_pks: list[int], contacts: int, interactions: int
             f"  {interactions:,} interactions generated in {time.perf_counter() - start:.1f} s",
             flush=True,
         )
+        start = time.perf_counter()
+        # Their segmentable values, as the write paths store them (rating is the one property).
+        cursor.execute(
+            f"""
+            INSERT INTO {VALUES} (tenant_id, interaction_id, schema_id, contact_id, created_date,
+                                  property, number)
+            SELECT tenant_id, id, schema_id, contact_id, created_date, 'rating',
+                   (payload ->> 'rating')::numeric
+            FROM {TABLE} WHERE tenant_id = %s ORDER BY created_date
+            """,
+            [tenant_id],
+        )
+        print(
+            f"  their segmentable values stored in {time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
         cursor.execute("SET session_replication_role = DEFAULT")
         start = time.perf_counter()
         for _, definition in indexes:
             cursor.execute(definition)
+        for table, name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         # VACUUM sets the visibility map, so index-only scans need no heap fetches.
         cursor.execute(f"VACUUM ANALYZE {TABLE}")
+        cursor.execute(f"VACUUM ANALYZE {VALUES}")
         cursor.execute("VACUUM ANALYZE interactions_contact")
         print(f"  indexes rebuilt and analysed in {time.perf_counter() - start:.1f} s", flush=True)
 
@@ -209,21 +242,26 @@ def run(args: argparse.Namespace) -> None:
     rule_c = {"type": "all", "rules": [rule_a, rule_b]}
     base_a = (
         f"SELECT contact_id FROM {TABLE} WHERE tenant_id = %s AND schema_id = %s "
-        "AND created_date >= now() - interval '30 days' GROUP BY contact_id HAVING count(*) >= 3"
+        "AND created_date >= %s::timestamptz - interval '30 days' "
+        "GROUP BY contact_id HAVING count(*) >= 3"
     )
+    # The best plain SQL given the same indexes: the typed values beside the interactions.
     base_b = (
-        f"SELECT DISTINCT contact_id FROM {TABLE} WHERE tenant_id = %s AND schema_id = %s "
-        "AND created_date >= now() - interval '90 days' AND (payload -> 'rating') >= '4'::jsonb"
+        f"SELECT DISTINCT contact_id FROM {VALUES} WHERE tenant_id = %s AND schema_id = %s "
+        "AND property = 'rating' AND number >= 4 "
+        "AND created_date >= %s::timestamptz - interval '90 days'"
     )
+    # One "now" for the rules and their baselines, so that their windows end at the same instant.
+    now = timezone.now()
     baselines = {
-        "a": (base_a, [tenant.pk, s_a]),
-        "b": (base_b, [tenant.pk, s_b]),
-        "c": (f"({base_a}) INTERSECT ({base_b})", [tenant.pk, s_a, tenant.pk, s_b]),
+        "a": (base_a, [tenant.pk, s_a, now]),
+        "b": (base_b, [tenant.pk, s_b, now]),
+        "c": (f"({base_a}) INTERSECT ({base_b})", [tenant.pk, s_a, now, tenant.pk, s_b, now]),
     }
 
     def compiled(rule: dict[str, Any]) -> Callable[[], set[Any]]:
         return lambda: set(
-            rule_member_ids(tenant=tenant, rule=rule, catalog=catalog).values_list(
+            rule_member_ids(tenant=tenant, rule=rule, catalog=catalog, now=now).values_list(
                 "member_id", flat=True
             )
         )
@@ -243,11 +281,44 @@ def run(args: argparse.Namespace) -> None:
         base_ms, expected = timed(baseline(*baselines[name]), args.repeat)
         assert members == expected, f"rule {name} disagrees with its baseline"
         ratio = rule_ms / base_ms if base_ms else float("inf")
-        ok = rule_ms < 200 and ratio <= 1.5
+        ok = rule_ms < 100 and ratio <= 1.5
         print(
             f"{name:<6}{len(members):>10,}{rule_ms:>14.1f}{base_ms:>14.1f}{ratio:>8.2f}  "
             f"{'ok' if ok else 'OVER THE BAR'}"
         )
+
+    # The same queries counted in the database: their own cost, without sending the ids to
+    # Python (which dominates a rule of 40,000 members when the machine's CPUs are busy).
+    def compiled_count(rule: dict[str, Any]) -> Callable[[], int]:
+        return lambda: rule_member_ids(tenant=tenant, rule=rule, catalog=catalog, now=now).count()
+
+    def baseline_count(sql: str, params: list[Any]) -> Callable[[], int]:
+        def query() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM ({sql}) AS q", params)
+                return int(cursor.fetchone()[0])
+
+        return query
+
+    print("\nThe same, counted in the database (no ids sent to Python):")
+    print(f"{'rule':<6}{'members':>10}{'compiled ms':>14}{'baseline ms':>14}{'ratio':>8}")
+    for name, rule in (("a", rule_a), ("b", rule_b), ("c", rule_c)):
+        rule_ms, counted = timed(compiled_count(rule), args.repeat)
+        base_ms, expected_count = timed(baseline_count(*baselines[name]), args.repeat)
+        assert counted == expected_count, f"rule {name} disagrees with its baseline"
+        ratio = rule_ms / base_ms if base_ms else float("inf")
+        print(f"{name:<6}{counted:>10,}{rule_ms:>14.1f}{base_ms:>14.1f}{ratio:>8.2f}")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        print(f"\nDatabase size: {cursor.fetchone()[0]}")
+        for table in (TABLE, VALUES):
+            cursor.execute(
+                "SELECT pg_size_pretty(pg_table_size(%s)), pg_size_pretty(pg_indexes_size(%s))",
+                [table, table],
+            )
+            data, indexes = cursor.fetchone()
+            print(f"  {table}: {data} of rows, {indexes} of indexes")
 
     big_rule = {
         "type": "count",

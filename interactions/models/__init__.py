@@ -6,6 +6,7 @@ from interactions.models.imports import ImportProgress
 from interactions.models.interactions import Interaction, RefusedInteraction
 from interactions.models.raw_copies import BlobDeletion, PendingRawCopy
 from interactions.models.schemas import InteractionSchema
+from interactions.models.segment_values import SegmentableValue
 from interactions.models.staff import StaffAccount
 from interactions.models.tags import ContactTag, Tag
 from interactions.models.tenants import ApiKey, Tenant
@@ -24,6 +25,7 @@ __all__ = [
     "InteractionSchema",
     "PendingRawCopy",
     "RefusedInteraction",
+    "SegmentableValue",
     "StaffAccount",
     "Tag",
     "Tenant",

@@ -23,7 +23,14 @@ class CoveringIndex(models.Index):
 
     def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
         if schema_editor.connection.features.supports_covering_indexes:
-            plain = models.Index(fields=self.fields, include=self.covering, name=self.name)
+            plain = models.Index(
+                fields=self.fields,
+                include=self.covering,
+                name=self.name,
+                condition=self.condition,
+            )
         else:
-            plain = models.Index(fields=[*self.fields, *self.covering], name=self.name)
+            plain = models.Index(
+                fields=[*self.fields, *self.covering], name=self.name, condition=self.condition
+            )
         return plain.create_sql(model, schema_editor, using=using, **kwargs)

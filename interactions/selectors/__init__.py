@@ -20,6 +20,7 @@ from interactions.selectors.interactions import (
     refused_interaction_get,
 )
 from interactions.selectors.schemas import interaction_schema_get, interaction_schema_list
+from interactions.selectors.segment_values import segmentable_values
 from interactions.selectors.tenants import api_key_authenticate
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "interaction_schema_get",
     "interaction_schema_list",
     "refused_interaction_get",
+    "segmentable_values",
 ]

@@ -40,6 +40,7 @@ from interactions.services.interactions import (
     interaction_names,
     not_an_object,
 )
+from interactions.services.segment_values import segment_values_copy_in
 
 # Ids per ``IN (…)`` look-up, well below every backend's limit on query parameters.
 _LOOK_UP_CHUNK = 500
@@ -189,11 +190,21 @@ def interactions_receive_many(
 
     with transaction.atomic():
         rows_copy_in(Interaction, _INTERACTION_COLUMNS, interactions)
+        segment_values_copy_in(schemas=_schemas_of(checked), interactions=interactions)
         rows_copy_in(RefusedInteraction, _REFUSED_COLUMNS, refused)
         raw_storage.raw_copies_stage(copies=copies)
         _events_record(tenant, interactions, source=source)
         contact_activity_add(tenant=tenant, occurrences=(row[2:5] for row in interactions))
     return results
+
+
+def _schemas_of(checked: Sequence[InteractionDraft | Refusal]) -> list[InteractionSchema]:
+    """The schemas of the accepted items, once each."""
+    return list(
+        {
+            item.schema.pk: item.schema for item in checked if isinstance(item, InteractionDraft)
+        }.values()
+    )
 
 
 _INTERACTION_COLUMNS = (

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, Model
 
 from engage_site.api.exceptions import ApiError
 from engage_site.api.ids import uuid_or_none
@@ -36,6 +36,7 @@ from interactions.services.events import (
     interaction_events_recorded,
 )
 from interactions.services.idempotency import CommitThenRaise
+from interactions.services.segment_values import segment_values_new
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,8 @@ def interaction_create(
     received_at: datetime,
     source: InteractionEvent.Source = InteractionEvent.Source.API,
 ) -> Interaction:
-    """Store a checked interaction, its raw copy and its "received" event in one transaction
-    (on PostgreSQL in one statement).
+    """Store a checked interaction, its raw copy, its "received" event and its segmentable values
+    in one transaction (on PostgreSQL in one statement).
 
     ``source`` says where it came from (the API, a bulk import, a replay); the event carries it.
     No savepoint: when this raises, the caller's whole transaction rolls back.
@@ -248,8 +249,10 @@ def interaction_create(
     event = interaction_event_new(
         interaction=interaction, kind=InteractionEvent.Kind.RECEIVED, source=source
     )
+    rows: list[Model] = [interaction, raw_copy] if event is None else [interaction, raw_copy, event]
+    rows += segment_values_new(interaction=interaction)
     rows_insert_in_one_statement(
-        [interaction, raw_copy] if event is None else [interaction, raw_copy, event],
+        rows,
         # The contact card's counts, in the same round trip.
         and_statements=contact_activity_add_statements(
             tenant=tenant,

@@ -4,25 +4,13 @@ read the document the same way."""
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from interactions.public import parse_date, parse_rfc3339
+from interactions.public import parse_rfc3339
 
 # SQLite binds a Python int as a signed 64-bit integer (a bigger one raises OverflowError).
 MAX_BOUND_INTEGER = 2**63 - 1
-
-
-def parse_instant(value: str) -> datetime | None:
-    """A date or RFC 3339 date-time as an aware UTC datetime (a date is its midnight UTC), or None
-    for anything else, a date-time out of ``parse_rfc3339``'s range included."""
-    parsed = parse_rfc3339(value)
-    if parsed is not None:
-        return parsed
-    day = parse_date(value)
-    if day is None:
-        return None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def bound_number(value: int | float) -> int | float:

@@ -18,9 +18,9 @@ from interactions.public import (
     NUMBER_RANGE,
     date_time_out_of_range,
     is_number,
+    parse_instant,
     parse_rfc3339,
 )
-from segments.rules.bounds import parse_instant
 from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
 from segments.rules.document import MAX_CONDITIONS, MAX_DEPTH, RULE_JSON_SCHEMA
 

@@ -2,8 +2,9 @@
 
 The only module of the rules that touches the ORM. ``rule_compile`` turns a document without
 problems (``segments.rules.checks.rule_problems``) into a ``Q`` over ``Contact`` built from
-``Exists``/``IN`` subqueries over ``Interaction``, so a whole rule is one SQL statement on SQLite
-and PostgreSQL alike; ``rule_member_ids_direct`` answers a lone count condition from the
+``Exists``/``IN`` subqueries over ``Interaction`` (and, for property conditions, over the
+typed ``SegmentableValue`` rows the core keeps beside them), so a whole rule is one SQL statement
+on SQLite and PostgreSQL alike; ``rule_member_ids_direct`` answers a lone count condition from the
 interactions table alone. What each condition means is in ``segments.rules.document``.
 """
 
@@ -13,110 +14,48 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from interactions.public import ContactTag, Interaction
-from segments.rules.bounds import (
-    bound_number,
-    checked_instant,
-    count_range,
-    parse_instant,
-    window_bounds,
-)
-from segments.rules.catalog import Catalog, PropertyInfo
-
-# Each as a template over the JSON string ``{t}``: the instant a stored date or date-time names.
-# ``has_offset``: it ends in ``±HH:MM``; SQLite shifts by minutes, PostgreSQL subtracts an
-# interval; the local part's microseconds are truncated, as Python reads them (PostgreSQL rounds).
-_SQLITE_OFFSET = "{t} GLOB '*[+-][0-9][0-9]:[0-9][0-9]'"
-_SQLITE_MINUTES = (
-    "(CASE SUBSTR({t}, -6, 1) WHEN '+' THEN -1 ELSE 1 END)"
-    " * (CAST(SUBSTR({t}, -5, 2) AS INTEGER) * 60 + CAST(SUBSTR({t}, -2, 2) AS INTEGER))"
-)
-_SQLITE_INSTANT = (
-    "STRFTIME('%%Y-%%m-%%d %%H:%%M:%%f', "
-    f"CASE WHEN {_SQLITE_OFFSET} THEN UPPER(SUBSTR({{t}}, 1, LENGTH({{t}}) - 6)) "
-    "ELSE UPPER({t}) END, "
-    f"CASE WHEN {_SQLITE_OFFSET} THEN ({_SQLITE_MINUTES}) || ' minutes' ELSE '+0 minutes' END)"
-)
-_POSTGRESQL_INSTANT = (
-    "((REGEXP_REPLACE(REGEXP_REPLACE({t}, '([Zz]|[+-][0-9]{{2}}:[0-9]{{2}})$', ''),"
-    " '([.][0-9]{{6}})[0-9]+$', '\\1'))::timestamp AT TIME ZONE 'UTC'"
-    " - COALESCE(SUBSTRING({t} FROM '[+-][0-9]{{2}}:[0-9]{{2}}$'), '+00:00')::interval)"
-)
+from interactions.public import ContactTag, Interaction, parse_instant, segmentable_values
+from segments.rules.bounds import bound_number, checked_instant, count_range, window_bounds
+from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
 
 
-def _fill(template: str, sql: str, params: Any) -> tuple[str, list[Any]]:
-    """``template`` with every ``{t}`` replaced by ``(sql)``, and ``params`` once per use."""
-    return template.format(t=f"({sql})"), list(params) * template.count("{t}")
-
-
-class JsonInstant(Func):
-    """A date or date-time JSON string as a comparable instant in UTC: timestamptz on PostgreSQL,
-    and a normalised UTC text (``YYYY-MM-DD HH:MM:SS.SSS``) on SQLite.
-
-    Every value the core keeps is one ``parse_rfc3339`` (or ``parse_date``) reads, kept as posted:
-    any offset up to ±23:59, ``t`` and ``z`` in either case, up to nine fraction digits. Neither
-    database reads all of those itself (PostgreSQL's timestamptz input raises an error on offsets
-    past ±15:59, SQLite's date functions answer NULL past ±14:59 and for a lowercase ``t``), so the
-    offset is cut off and subtracted as minutes or an interval. Nothing here can raise on a row:
-    PostgreSQL only parses an offset-free timestamp, and SQLite answers NULL for what it can't read.
-    """
-
-    arity = 1
-    output_field = TextField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return _fill(_SQLITE_INSTANT, *compiler.compile(self.source_expressions[0]))
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return _fill(_POSTGRESQL_INSTANT, *compiler.compile(self.source_expressions[0]))
-
-
-def _filter_where(
-    matching: QuerySet[Interaction], where: Mapping[str, Any], info: PropertyInfo, alias: str
-) -> QuerySet[Interaction]:
-    """``matching`` narrowed to the interactions whose property meets ``where``. The property is
-    bound to an alias (so a name with ``__`` stays one key), and must be present, ``ne`` too."""
-    name, op = where["property"], where["op"]
-    matching = matching.filter(payload__has_key=name)
+def _value_condition(where: Mapping[str, Any], info: PropertyInfo) -> Q:
+    """The condition ``where`` on a ``SegmentableValue`` row of its property: on the typed column
+    of the property's type (a value of another type has NULL there, and meets only ``ne``)."""
+    op = where["op"]
     if info.type == "boolean":
-        return matching.alias(**{alias: KeyTransform(name, "payload")}).filter(
-            **{alias: op == "isTrue"}
-        )
+        return Q(boolean=op == "isTrue")
+    operands: dict[str, Any]
     if info.is_date:
-        matching = matching.alias(**{alias: JsonInstant(KeyTextTransform(name, "payload"))})
+        column = "instant"
 
-        def instant(value: str) -> Func:
+        def instant(value: str) -> datetime:
             normalised = parse_instant(value)
             assert normalised is not None  # noqa: S101 - checked by rule_problems
-            return JsonInstant(Value(normalised.isoformat()))
+            return normalised
 
-        operands: dict[str, Any] = {
-            key: instant(where[key]) for key in ("value", "min", "max") if key in where
+        operands = {key: instant(where[key]) for key in ("value", "min", "max") if key in where}
+        if "values" in where:
+            operands["values"] = [instant(value) for value in where["values"]]
+    elif info.type in ("number", "integer"):
+        column = "number"
+        operands = {
+            key: bound_number(where[key]) for key in ("value", "min", "max") if key in where
         }
+        if "values" in where:
+            operands["values"] = list(where["values"])
     else:
-        source = KeyTextTransform if op == "contains" else KeyTransform
-        matching = matching.alias(**{alias: source(name, "payload")})
+        column = "text"
         operands = {key: where[key] for key in ("value", "values", "min", "max") if key in where}
-        if info.type in ("number", "integer"):
-            # Only order comparisons bind the number itself; equality binds its JSON text.
-            operands.update(
-                {
-                    key: bound_number(operands[key])
-                    for key in ("value", "min", "max")
-                    if key in operands
-                }
-            )
     if op == "between":
-        return matching.filter(
-            **{f"{alias}__gte": operands["min"], f"{alias}__lte": operands["max"]}
-        )
+        return Q(**{f"{column}__gte": operands["min"], f"{column}__lte": operands["max"]})
     if op == "ne":
-        return matching.exclude(**{alias: operands["value"]})
+        # Django's negation keeps the NULLs: a value of another type differs too.
+        return ~Q(**{column: operands["value"]})
     if op == "in":
-        return matching.filter(**{f"{alias}__in": list(operands["values"])})
+        return Q(**{f"{column}__in": operands["values"]})
     lookup = {
         "eq": "exact",
         "contains": "icontains",
@@ -125,7 +64,7 @@ def _filter_where(
         "gt": "gt",
         "gte": "gte",
     }[op]
-    return matching.filter(**{f"{alias}__{lookup}": operands["value"]})
+    return Q(**{f"{column}__{lookup}": operands["value"]})
 
 
 @dataclass(frozen=True)
@@ -134,7 +73,7 @@ class _Compiler:
     catalog: Catalog
     now: datetime
 
-    def interactions(self, schema_id: str) -> QuerySet[Interaction]:
+    def interactions(self, schema_id: str) -> QuerySet[Any]:
         # (tenant, schema, created_date) is the covering index of segments' migration 0002.
         return Interaction.objects.filter(
             tenant_id=self.tenant_id, schema_id=self.catalog[schema_id].pk
@@ -199,7 +138,7 @@ class _Compiler:
             return ~Q(pk__in=too_many)
         return Q(pk__in=self.counted_ids(matching, low, high))
 
-    def counted_ids(self, matching: QuerySet[Interaction], low: int, high: float) -> QuerySet[Any]:
+    def counted_ids(self, matching: QuerySet[Any], low: int, high: float) -> QuerySet[Any]:
         """The contacts with ``low`` (>= 1) to ``high`` of the ``matching`` interactions."""
         if low == 1 and high == math.inf:
             return matching.values("contact_id")
@@ -207,8 +146,11 @@ class _Compiler:
         return _contacts_counted(matching, having)
 
     def member_ids(self, node: Mapping[str, Any]) -> QuerySet[Any] | None:
-        """For a count condition that needs at least one interaction, the members straight from
-        the interactions table (``member_id``), without reading the contacts; else None."""
+        """For a count condition that needs at least one interaction, or an ``all`` of only such
+        conditions, the members straight from the interactions (``member_id``), without reading
+        the contacts; else None."""
+        if node["type"] == "all":
+            return self.all_member_ids(node)
         if node["type"] != "count":
             return None
         low, high = count_range(node.get("count"))
@@ -219,19 +161,51 @@ class _Compiler:
             return counted.values(member_id=F("contact_id")).distinct()
         return counted.values(member_id=F("contact_id"))
 
-    def matching(self, node: Mapping[str, Any]) -> QuerySet[Interaction]:
+    def all_member_ids(self, node: Mapping[str, Any]) -> QuerySet[Any] | None:
+        """The first condition's members that are among each other's (``IN`` subqueries, which
+        the database joins as sets), when every condition has direct members; else None."""
+        parts = [self.member_ids(child) for child in node["rules"]]
+        if not parts or any(part is None for part in parts):
+            return None
+        first, *others = parts
+        assert first is not None  # noqa: S101 - checked just above
+        for part in others:
+            first = first.filter(member_id__in=part)
+        return first
+
+    def matching(self, node: Mapping[str, Any]) -> QuerySet[Any]:
         """The interactions a count condition counts: its schema, window and properties."""
         schema = self.catalog[node["schemaId"]]
-        matching = self.interactions(node["schemaId"])
+        wheres = node.get("where", [])
+        matching: QuerySet[Any]
+        if wheres:
+            # Counted from the first property's values (one row per interaction that has it, with
+            # its contact and date), the others checked on the same interaction.
+            first, *others = wheres
+            matching = self.values_meeting(schema, first)
+            for where in others:
+                same = self.values_meeting(schema, where).filter(
+                    interaction_id=OuterRef("interaction_id")
+                )
+                matching = matching.filter(Exists(same))
+        else:
+            matching = self.interactions(node["schemaId"])
         start, end = window_bounds(node.get("window"), now=self.now)
         if start is not None:
             matching = matching.filter(created_date__gte=start)
         if end is not None:
             matching = matching.filter(created_date__lte=end)
-        for index, where in enumerate(node.get("where", [])):
-            info = schema.properties[where["property"]]
-            matching = _filter_where(matching, where, info, f"property_{index}")
         return matching
+
+    def values_meeting(self, schema: SchemaInfo, where: Mapping[str, Any]) -> QuerySet[Any]:
+        """The schema's segmentable values of ``where``'s property that meet it; the indexes of
+        ``SegmentableValue`` start with (tenant, schema, property)."""
+        info = schema.properties[where["property"]]
+        return (
+            segmentable_values(tenant_id=self.tenant_id, schema_pk=schema.pk)
+            .filter(property=where["property"])
+            .filter(_value_condition(where, info))
+        )
 
     def first_or_last(self, node: Mapping[str, Any]) -> Q:
         """first = the earliest createdDate, last = the latest; written with EXISTS:
@@ -273,7 +247,7 @@ class _Compiler:
     }
 
 
-def _contacts_counted(matching: QuerySet[Interaction], having: Q) -> QuerySet[Any]:
+def _contacts_counted(matching: QuerySet[Any], having: Q) -> QuerySet[Any]:
     """SELECT contact_id … GROUP BY contact_id HAVING <having on n = count(*)>."""
     return matching.values("contact_id").annotate(n=Count("*")).filter(having).values("contact_id")
 
@@ -288,7 +262,8 @@ def rule_compile(
 def rule_member_ids_direct(
     document: Mapping[str, Any], *, tenant_id: int, catalog: Catalog, now: datetime
 ) -> QuerySet[Any] | None:
-    """When a checked rule is one count condition needing at least one interaction, its members
-    as a one-column query (``member_id``) over the interactions alone: the plain ``GROUP BY
-    contact_id HAVING …`` a hand-written query would be. None for every other rule."""
+    """When a checked rule is one count condition needing at least one interaction (or an ``all``
+    of only such conditions), its members as a one-column query (``member_id``) over the
+    interactions alone: the plain ``GROUP BY contact_id HAVING …`` a hand-written query would be.
+    None for every other rule."""
     return _Compiler(tenant_id=tenant_id, catalog=catalog, now=now).member_ids(document)

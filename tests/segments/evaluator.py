@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from segments.rules.bounds import count_range, parse_instant, window_bounds
+from interactions.public import parse_instant
+from segments.rules.bounds import count_range, window_bounds
 from segments.rules.catalog import Catalog, PropertyInfo
 
 

@@ -1,6 +1,7 @@
 """The compiled query against a plain-Python evaluator of the same rule (``evaluator.py``), on
 randomly generated tenants and random rules, seeded so that a failure can be replayed."""
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -8,6 +9,8 @@ from typing import Any
 import pytest
 
 from interactions.models import Contact, Interaction, InteractionSchema
+from interactions.services.ingest import interactions_receive_many
+from interactions.services.interactions import interaction_delete, interaction_receive
 from interactions.services.tags import contact_tag_add
 from segments.rules.checks import rule_problems
 from segments.selectors import rule_contacts, rule_member_ids, segment_catalog
@@ -58,6 +61,15 @@ def payload_for(rng: random.Random, schema_id: str) -> dict[str, Any]:
     return payload
 
 
+def receive(persona: Persona, document: dict[str, Any]) -> Interaction:
+    return interaction_receive(
+        tenant=persona.tenant,
+        document=document,
+        body=json.dumps(document).encode(),
+        received_at=NOW,
+    )
+
+
 def populate(
     rng: random.Random, persona: Persona, schemas: dict[str, InteractionSchema]
 ) -> list[Person]:
@@ -73,25 +85,39 @@ def populate(
         for tag in sorted(tags):
             contact_tag_add(tenant=persona.tenant, contact=contact, name=tag)
         person = Person(contact.pk, contact.contact_type, contact.email, tags)
-        rows = []
+        documents = []
         for _ in range(rng.choice([0, 0, 1, 2, 3, 5, 8])):
             schema_id = rng.choice(list(schemas))
-            rows.append(
-                Interaction(
-                    tenant=persona.tenant,
-                    contact=contact,
-                    schema=schemas[schema_id],
-                    created_date=moment(rng),
-                    payload=payload_for(rng, schema_id),
-                )
+            documents.append(
+                {
+                    "contactId": str(contact.pk),
+                    "schemaId": schema_id,
+                    "createdDate": moment(rng).isoformat(),
+                    "payload": payload_for(rng, schema_id),
+                }
             )
-        Interaction.objects.bulk_create(rows)
+        # Stored through the write paths (a batch, or one POST each), which keep the segmentable
+        # values the compiled rules read.
+        if index % 2:
+            results = interactions_receive_many(
+                tenant=persona.tenant,
+                documents=documents,
+                bodies=[json.dumps(document).encode() for document in documents],
+                received_at=NOW,
+            )
+            ids = [result.interaction_id for result in results]
+        else:
+            ids = [receive(persona, document).pk for document in documents]
         kept = []
-        for row in rows:
+        for interaction_id, document in zip(ids, documents, strict=True):
             if rng.random() < 0.1:  # deleted interactions must stop counting
-                Interaction.objects.filter(pk=row.pk).delete()
+                interaction_delete(
+                    tenant=persona.tenant,
+                    interaction=Interaction.objects.get(pk=interaction_id),
+                )
             else:
-                kept.append(Row(row.schema.schema_id, row.created_date, row.payload))
+                created = datetime.fromisoformat(document["createdDate"])
+                kept.append(Row(document["schemaId"], created, document["payload"]))
         person.interactions = kept
         people.append(person)
     return people
