@@ -60,7 +60,7 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup(env: dict[str, str]) -> tuple[str, str]:
+def setup(env: dict[str, str], *, contacts: int) -> tuple[str, str, str]:
     python = sys.executable
     run([python, "manage.py", "flush", "--noinput"], env)
     run([python, "manage.py", "migrate", "--noinput"], env)
@@ -82,6 +82,7 @@ def setup(env: dict[str, str]) -> tuple[str, str]:
         .strip()
         .splitlines()[-1]
     )
+    extra = contacts - 1
     script = (
         "from interactions.models import Tenant\n"
         "from interactions.services.contacts import contact_create\n"
@@ -91,10 +92,16 @@ def setup(env: dict[str, str]) -> tuple[str, str]:
         "interaction_schema_create(tenant=t, schema_id='review', display_name='Review',"
         " json_schema=REVIEW_SCHEMA['jsonSchema'])\n"
         "print(contact_create(tenant=t, email='bench@example.com').pk)\n"
+        # More contacts for the single POSTs, made directly (setup, not what is measured): the
+        # card's summary rows are per contact, so one contact makes every POST wait on one row.
+        "from interactions.models import Contact\n"
+        f"others = [Contact(tenant=t, email=f'b{{n}}@example.com') for n in range({extra})]\n"
+        "print(','.join(str(c.pk) for c in Contact.objects.bulk_create(others)))\n"
     )
-    contact = run([python, "manage.py", "shell", "-v0", "-c", script], env).strip().splitlines()[-1]
+    lines = run([python, "manage.py", "shell", "-v0", "-c", script], env).strip().splitlines()
+    contact, others = (lines[-1], "") if contacts == 1 else (lines[-2], lines[-1])
     del key
-    return unlimited, contact
+    return unlimited, contact, ",".join(filter(None, [contact, others]))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -252,6 +259,13 @@ def main() -> None:
         "--batch-connections", type=int, default=4, help="concurrent batch clients (4)"
     )
     parser.add_argument(
+        "--contacts",
+        type=int,
+        default=1000,
+        help="contacts the single POSTs go round (default 1000; 1 makes every POST update the "
+        "same contact's summary rows, the worst case)",
+    )
+    parser.add_argument(
         "--skip-bulk", action="store_true", help="no COPY baseline, batch or import phase"
     )
     args = parser.parse_args()
@@ -282,8 +296,9 @@ def main() -> None:
     wrk = ensure_wrk()
     ensure_database(database_url)
     print(f"Setting up {database_url} …", flush=True)
-    key, contact = setup(env)
+    key, contact, contacts = setup(env, contacts=args.contacts)
     env["BENCH_CONTACT"] = contact
+    env["BENCH_CONTACTS"] = contacts
     copy_baseline: bulk.BulkFigures | None = None
     bulk_phases: list[bulk.BulkFigures] = []
     if not args.skip_bulk:
@@ -361,7 +376,8 @@ def main() -> None:
         ingest_phase(2)
         print(
             f"Measuring {args.seconds}s per endpoint at concurrency {args.connections} "
-            f"({args.workers} gunicorn workers, broker: {args.broker}) …",
+            f"({args.workers} gunicorn workers, broker: {args.broker}, POSTs over "
+            f"{args.contacts} contact{'s' if args.contacts != 1 else ''}) …",
             flush=True,
         )
         # CPU per request of the web workers (and of the Celery worker, which hands the events
