@@ -34,3 +34,9 @@ class ClosedBatchBody(OpenApiSerializerExtension):  # type: ignore[no-untyped-ca
         schema = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
         return schema
+
+
+class ClosedProductBulkBody(ClosedBatchBody):  # type: ignore[no-untyped-call]
+    """The bulk body holds ``products`` and nothing else."""
+
+    target_class = "interactions.api.product_serializers.ProductBulkInput"
