@@ -23,8 +23,9 @@ MAX_URL_LENGTH = 2048
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_NAME_LENGTH = 100
 MAX_ATTRIBUTE_VALUE_LENGTH = 1000
-# A price fits DecimalField(max_digits=16, decimal_places=4).
-MAX_PRICE = Decimal("999999999999.9999")
+# A price fits DecimalField(max_digits=16, decimal_places=4), with room to spare: SQLite keeps it
+# as a double, and reads it back with 16 digits (17 significant digits would not fit).
+MAX_PRICE = Decimal("9999999999.9999")
 PRICE_PLACES = 4
 
 FIELDS = {

@@ -12,13 +12,16 @@ from interactions.models import Product
 from interactions.product_validation import (
     MAX_BRAND_LENGTH,
     MAX_NAME_LENGTH,
+    MAX_PRICE,
     MAX_SKU_LENGTH,
     MAX_URL_LENGTH,
 )
 
 
 class PriceInput(serializers.Serializer):
-    amount = serializers.FloatField(min_value=0, help_text="At most 4 decimals.")
+    amount = serializers.FloatField(
+        min_value=0, max_value=float(MAX_PRICE), help_text="At most 4 decimals."
+    )
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217, e.g. SEK.")
 
 
@@ -54,6 +57,20 @@ class ProductInput(serializers.Serializer):
     url = serializers.URLField(required=False, allow_null=True, max_length=MAX_URL_LENGTH)
     attributes = AttributesField(required=False, allow_null=True)
     active = serializers.BooleanField(required=False, default=True)
+    # What GET answers, so that a client may PUT back what it read.
+    created = serializers.JSONField(required=False, help_text="Ignored: set by the server.")
+    updated = serializers.JSONField(required=False, help_text="Ignored: set by the server.")
+
+
+class ProductReplaceInput(ProductInput):
+    """A product as PUT products/{sku} takes it: the SKU is the path's, and may be left out."""
+
+    sku = serializers.CharField(
+        required=False,
+        min_length=1,
+        max_length=MAX_SKU_LENGTH,
+        help_text="When given, the SKU of the path.",
+    )
 
 
 class PriceOutput(serializers.Serializer):

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from engage_site.db import one_or_none
 from interactions.exceptions import ProductNotFound
 from interactions.models import Product, Tenant
+from interactions.product_validation import sku_problems
 
 
 def product_list(
@@ -25,6 +26,8 @@ def product_list(
 
 
 def product_get(*, tenant: Tenant, sku: str) -> Product:
+    if sku_problems(sku):
+        raise ProductNotFound()  # no product can have this SKU; don't ask the database
     product = one_or_none(Product.objects.filter(tenant=tenant, sku=sku))
     if product is None:
         raise ProductNotFound()

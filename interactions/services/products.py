@@ -9,7 +9,7 @@ from django.utils import timezone
 from engage_site.api.problems import Problem
 from interactions.exceptions import InvalidProduct, ProductAlreadyExists, ProductNotFound
 from interactions.models import Product, Tenant
-from interactions.product_validation import ProductFacts, product_facts
+from interactions.product_validation import ProductFacts, product_facts, sku_problems
 
 # What a replacement overwrites: everything but the tenant, the SKU and when it was made.
 REPLACED_FIELDS = [
@@ -84,6 +84,16 @@ def products_upsert(
 ) -> dict[str, tuple[Product, bool]]:
     """Replace or make each product (the last of a SKU given twice wins) in one statement per
     kind of write; each SKU with its product and whether it was made."""
+    try:
+        with transaction.atomic():
+            return _upsert(tenant, facts)
+    except IntegrityError:
+        # Another request made one of these SKUs meanwhile: it exists now, and is replaced.
+        with transaction.atomic():
+            return _upsert(tenant, facts)
+
+
+def _upsert(tenant: Tenant, facts: list[ProductFacts]) -> dict[str, tuple[Product, bool]]:
     latest = {item.sku: item for item in facts}
     now = timezone.now()
     existing = {
@@ -142,6 +152,8 @@ def products_upsert_many(*, tenant: Tenant, documents: list[Any]) -> list[Produc
 
 @transaction.atomic
 def product_delete(*, tenant: Tenant, sku: str) -> None:
+    if sku_problems(sku):
+        raise ProductNotFound()  # no product can have this SKU; don't ask the database
     deleted, _ = Product.objects.filter(tenant=tenant, sku=sku).delete()
     if not deleted:
         raise ProductNotFound()

@@ -17,6 +17,7 @@ from interactions.api.product_serializers import (
     ProductInput,
     ProductOutput,
     ProductPageOutput,
+    ProductReplaceInput,
 )
 from interactions.api.throttling import items_admit
 from interactions.api.views.common import EXTENSION, batch_shape_problems
@@ -107,7 +108,7 @@ class ProductDetailApi(TenantApiView):
             "makes it. A sku in the body must be the path's; created and updated are ignored."
         ),
         parameters=[SKU, IDEMPOTENCY],
-        request=ProductInput,
+        request=ProductReplaceInput,
         responses={200: ProductOutput, **errors(*BODY_ERRORS)},
     )
     def put(self, request: Request, version: str, sku: str) -> Response:

@@ -442,3 +442,18 @@ def test_a_single_product_route_keeps_the_general_body_limit(alice: Persona) -> 
     response = alice.post("products", product("BIG", attributes={"a": "x" * 70_000}))
 
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("amount", [9999999999.9999, 9999999999, 0.0001, 0])
+def test_prices_up_to_the_largest_are_read_back_as_sent(alice: Persona, amount: float) -> None:
+    sent = product("P1", price={"amount": amount, "currency": "SEK"})
+    assert alice.post("products", sent).status_code == 201
+
+    assert alice.get("products/P1").json()["price"] == {"amount": amount, "currency": "SEK"}
+
+
+def test_a_price_over_the_largest_is_refused(alice: Persona) -> None:
+    response = alice.post("products", product("P1", price={"amount": 1e10, "currency": "SEK"}))
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "maximum"
