@@ -305,6 +305,11 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 # route's per-key request rate counts a batch as one request); 0 turns the item rate off.
 API_BATCH_MAX_ITEMS = env_int("API_BATCH_MAX_ITEMS", 1000, minimum=1)
 API_BATCH_MAX_BODY_BYTES = env_int("API_BATCH_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+# POST products/bulk: products per request and the route's own body limit.
+API_PRODUCTS_BULK_MAX_ITEMS = env_int("API_PRODUCTS_BULK_MAX_ITEMS", 1000, minimum=1)
+API_PRODUCTS_BULK_MAX_BODY_BYTES = env_int(
+    "API_PRODUCTS_BULK_MAX_BODY_BYTES", 5 * 1024 * 1024, minimum=1024
+)
 API_ITEM_RATE_LIMIT_PER_SECOND = env_int("API_ITEM_RATE_LIMIT_PER_SECOND", 100_000, minimum=0)
 SCHEMA_MAX_BYTES = env_int("SCHEMA_MAX_BYTES", 64 * 1024, minimum=1024)
 SCHEMA_MAX_PROPERTIES = env_int("SCHEMA_MAX_PROPERTIES", 100, minimum=1)
@@ -325,7 +330,9 @@ EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 5, minimum=1)
 EVENT_RETRY_BASE_SECONDS = env_float("EVENT_RETRY_BASE_SECONDS", 30.0, minimum=0.1)
 
 # Admin forms are bigger than API bodies; the API checks its own limit before reading the body.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES, API_BATCH_MAX_BODY_BYTES)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    2_621_440, API_MAX_BODY_BYTES, API_BATCH_MAX_BODY_BYTES, API_PRODUCTS_BULK_MAX_BODY_BYTES
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["interactions.api.authentication.ApiKeyAuthentication"],

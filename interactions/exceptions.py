@@ -85,3 +85,21 @@ class EventDeliveryNotReplayable(ApiError):
     status_code = 409
     error_code = "EventDeliveryNotReplayable"
     default_message = "This event delivery can't be replayed now."
+
+
+class ProductNotFound(ApiError):
+    status_code = 404
+    error_code = "ProductNotFound"
+    default_message = "No product with this SKU."
+
+
+class ProductAlreadyExists(ApiError):
+    status_code = 409
+    error_code = "ProductAlreadyExists"
+    default_message = "A product with this SKU exists already; PUT products/{sku} replaces it."
+
+
+class InvalidProduct(ApiError):
+    status_code = 400
+    error_code = "InvalidProduct"
+    default_message = "The product is not valid."

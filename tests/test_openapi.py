@@ -172,7 +172,11 @@ def test_routes_beyond_the_original_are_tagged_extension(
         f"/api/{version}/events/failed",
         f"/api/{version}/events/failed/{{delivery_id}}/replay",
     }
-    app_prefixes = (f"/api/{version}/segments", f"/api/{version}/automations")
+    app_prefixes = (
+        f"/api/{version}/segments",
+        f"/api/{version}/automations",
+        f"/api/{version}/products",
+    )
     for path, operations in document["paths"].items():
         if not path.startswith(f"/api/{version}/"):
             continue

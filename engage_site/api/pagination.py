@@ -108,6 +108,41 @@ class KeysetPaginator(Generic[M]):
         ).count()
 
 
+class UniqueKeyPaginator(Generic[M]):
+    """Pages of ``queryset`` in ascending order of ``key``, a text field unique within it (a
+    product's SKU within its tenant): the continuation carries the last key of a page."""
+
+    def __init__(self, queryset: QuerySet[M], *, key: str, scope: str, size: int) -> None:
+        self.queryset = queryset
+        self.key = key
+        self.scope = scope
+        self.size = size
+
+    def _last_key(self, token: str) -> str:
+        try:
+            data = signing.loads(token, salt=_SALT)
+            if data["s"] != _scope_digest(self.scope) or not isinstance(data["k"], str):
+                raise ValueError("foreign scope")
+            return str(data["k"])
+        except (signing.BadSignature, ValueError, KeyError, TypeError):
+            problem = Problem("continuation", "invalid", "is not a continuation of this listing")
+            raise InvalidContinuation(errors=[problem]) from None
+
+    def page(self, token: str | None) -> KeysetPage[M]:
+        """The page after ``token`` (the first page without one); raises InvalidContinuation for
+        a token this listing did not make."""
+        rows = self.queryset
+        if token:
+            rows = rows.filter(**{f"{self.key}__gt": self._last_key(token)})
+        fetched = list(rows.order_by(self.key)[: self.size + 1])
+        items = fetched[: self.size]
+        next_token = None
+        if len(fetched) > self.size:
+            last_key = getattr(items[-1], self.key)
+            next_token = signing.dumps({"s": _scope_digest(self.scope), "k": last_key}, salt=_SALT)
+        return KeysetPage(items=items, next_token=next_token)
+
+
 def keyset_links(
     *, request: Request, page: KeysetPage[Any], query: dict[str, str] | None = None
 ) -> list[dict[str, str]]:

@@ -5,6 +5,7 @@ from interactions.admin import (  # noqa: F401
     contacts,
     event_deliveries,
     interactions,
+    products,
     refused_interactions,
     schemas,
     scoping,

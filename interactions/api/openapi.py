@@ -34,3 +34,20 @@ class ClosedBatchBody(OpenApiSerializerExtension):  # type: ignore[no-untyped-ca
         schema = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
         return schema
+
+
+class ClosedProductBulkBody(ClosedBatchBody):  # type: ignore[no-untyped-call]
+    """The bulk body holds ``products`` and nothing else."""
+
+    target_class = "interactions.api.product_serializers.ProductBulkInput"
+
+
+class ClosedProductBody(ClosedBatchBody):  # type: ignore[no-untyped-call]
+    """A product holds its fields and nothing else (a misspelt field must not be ignored)."""
+
+    target_class = "interactions.api.product_serializers.ProductInput"
+    match_subclasses = True
+
+
+class ClosedPriceBody(ClosedBatchBody):  # type: ignore[no-untyped-call]
+    target_class = "interactions.api.product_serializers.PriceInput"

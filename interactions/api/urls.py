@@ -20,6 +20,11 @@ from interactions.api.views.interactions import (
     InteractionRawApi,
 )
 from interactions.api.views.ping import PingApi
+from interactions.api.views.products import (
+    ProductBulkApi,
+    ProductCollectionApi,
+    ProductDetailApi,
+)
 from interactions.api.views.refused import RefusedInteractionDetailApi
 from interactions.api.views.schemas import (
     InteractionSchemaCollectionApi,
@@ -51,6 +56,10 @@ urlpatterns = [
         InteractionDetailApi.as_view(),
         name="interaction-detail",
     ),
+    path("products", ProductCollectionApi.as_view(), name="product-collection"),
+    # Before the detail route: "bulk" is this route, never a SKU.
+    path("products/bulk", ProductBulkApi.as_view(), name="product-bulk"),
+    path("products/<path:sku>", ProductDetailApi.as_view(), name="product-detail"),
     path(
         f"refusedinteractions/<{UUID_SEGMENT}:refused_id>",
         RefusedInteractionDetailApi.as_view(),

@@ -4,6 +4,7 @@ from interactions.models.events import EventDelivery, InteractionEvent
 from interactions.models.idempotency import IdempotencyRecord
 from interactions.models.imports import ImportProgress
 from interactions.models.interactions import Interaction, RefusedInteraction
+from interactions.models.products import Product
 from interactions.models.raw_copies import BlobDeletion, PendingRawCopy
 from interactions.models.schemas import InteractionSchema
 from interactions.models.segment_values import SegmentableValue
@@ -24,6 +25,7 @@ __all__ = [
     "InteractionEvent",
     "InteractionSchema",
     "PendingRawCopy",
+    "Product",
     "RefusedInteraction",
     "SegmentableValue",
     "StaffAccount",

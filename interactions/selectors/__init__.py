@@ -19,6 +19,7 @@ from interactions.selectors.interactions import (
     interaction_list,
     refused_interaction_get,
 )
+from interactions.selectors.products import product_get, product_list
 from interactions.selectors.schemas import interaction_schema_get, interaction_schema_list
 from interactions.selectors.segment_values import segmentable_values
 from interactions.selectors.tenants import api_key_authenticate
@@ -37,6 +38,8 @@ __all__ = [
     "interaction_list",
     "interaction_schema_get",
     "interaction_schema_list",
+    "product_get",
+    "product_list",
     "refused_interaction_get",
     "segmentable_values",
 ]

@@ -28,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "eventdelivery": ("view", "change"),  # change: replay
             "tag": ("view", "add", "change", "delete"),
             "contacttag": ("view", "add", "change", "delete"),
+            "product": ("view", "delete"),
         },
     },
     MARKETER: {
@@ -37,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "interaction": ("view",),
             "tag": ("view", "add"),
             "contacttag": ("view", "add", "change", "delete"),
+            "product": ("view",),
         },
     },
 }

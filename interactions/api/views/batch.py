@@ -16,7 +16,7 @@ from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.serializers import InteractionBatchInput, InteractionBatchOutput
 from interactions.api.throttling import items_admit
-from interactions.api.views.common import EXTENSION
+from interactions.api.views.common import EXTENSION, batch_shape_problems
 from interactions.models import InteractionEvent
 from interactions.services.ingest import ItemResult, interactions_receive_many
 
@@ -36,21 +36,16 @@ def _batch(raw: bytes) -> Batch:
     """The batch in the body, with each item's own bytes (its raw copy); 400 for a body that is
     not a batch (the items themselves are judged one by one, later)."""
     document, bodies = loads_strict_with_items(raw, ITEMS)
+    problems = batch_shape_problems(
+        document,
+        member=ITEMS,
+        others=(FIRE_AUTOMATIONS,),
+        most=int(settings.API_BATCH_MAX_ITEMS),
+        noun="interactions",
+    )
     if not isinstance(document, dict):
-        raise InvalidRequest(errors=[Problem("body", "type", "must be a JSON object")])
-    problems = [
-        Problem(name, "unknown", "is not a field of a batch")
-        for name in document
-        if name not in (ITEMS, FIRE_AUTOMATIONS)
-    ]
+        raise InvalidRequest(errors=problems)
     items = document.get(ITEMS)
-    most = int(settings.API_BATCH_MAX_ITEMS)
-    if items is None:
-        problems.append(Problem(ITEMS, "required", "is required"))
-    elif not isinstance(items, list):
-        problems.append(Problem(ITEMS, "type", "must be an array of interactions"))
-    elif len(items) > most:
-        problems.append(Problem(ITEMS, "limit", f"must hold at most {most} interactions"))
     fire = document.get(FIRE_AUTOMATIONS, True)
     if not isinstance(fire, bool):
         problems.append(Problem(FIRE_AUTOMATIONS, "type", "must be true or false"))

@@ -43,8 +43,35 @@ class World(TwoTenants):
     a_interaction: Interaction
     a_refused_id: str
     a_delivery_id: str
+    a_product_sku: str
     b_contact: Contact
     b_schema: InteractionSchema
+
+
+def a_product_sku(world: World) -> str:
+    return world.a_product_sku
+
+
+def no_product_sku(_world: World) -> str:
+    return "no-such-sku"
+
+
+def product_named(sku: Callable[[World], str]) -> Callable[[World], Args]:
+    """A product body naming the SKU ``sku`` picks out (the answers echo it)."""
+
+    def args(world: World) -> Args:
+        value = sku(world)
+        return Args(body={"sku": value, "name": "Mallory's"}, target=value)
+
+    return args
+
+
+def products_bulk_naming(sku: Callable[[World], str]) -> Callable[[World], Args]:
+    def args(world: World) -> Args:
+        value = sku(world)
+        return Args(body={"products": [{"sku": value, "name": "Mallory's"}]}, target=value)
+
+    return args
 
 
 def fresh_uuid(_world: World | None = None) -> str:
@@ -346,6 +373,69 @@ CASES: list[Case[World]] = [
         on_a=by_id("delivery_id", a_delivery, body={}),
         on_nothing=by_id("delivery_id", fresh_uuid, body={}),
     ),
+    # --- Products ---
+    Case(
+        "product-collection",
+        "GET",
+        variant="lists only B's products",
+        on_a=plain(),
+        expected=lambda w: (
+            200,
+            {
+                "links": [
+                    {"rel": "self", "method": "GET", "href": "http://testserver/api/v2/products"}
+                ],
+                "items": [],
+            },
+        ),
+    ),
+    Case(
+        "product-collection",
+        "GET",
+        variant="?q= A's SKU",
+        on_a=lambda w: Args(query={"q": w.a_product_sku}, target=w.a_product_sku),
+        on_nothing=lambda w: Args(query={"q": "no-such-sku"}, target="no-such-sku"),
+    ),
+    Case(
+        "product-collection",
+        "POST",
+        variant="a product with A's SKU is B's own",
+        on_a=product_named(a_product_sku),
+        on_nothing=product_named(no_product_sku),
+        generated=("created", "updated"),
+        creates=True,
+    ),
+    Case(
+        "product-bulk",
+        "POST",
+        variant="products with A's SKU are B's own",
+        on_a=products_bulk_naming(a_product_sku),
+        on_nothing=products_bulk_naming(no_product_sku),
+        creates=True,
+    ),
+    Case(
+        "product-detail",
+        "GET",
+        variant="A's product",
+        on_a=by_id("sku", a_product_sku),
+        on_nothing=by_id("sku", no_product_sku),
+    ),
+    Case(
+        "product-detail",
+        "PUT",
+        variant="A's product's SKU makes B's own",
+        on_a=by_id("sku", a_product_sku, body={"name": "Mallory's"}),
+        on_nothing=by_id("sku", no_product_sku, body={"name": "Mallory's"}),
+        generated=("created", "updated"),
+        creates=True,
+    ),
+    Case(
+        "product-detail",
+        "DELETE",
+        variant="A's product",
+        on_a=by_id("sku", a_product_sku),
+        on_nothing=by_id("sku", no_product_sku),
+    ),
     # --- The admin site, as B's admin ---
     *(
         Case(
@@ -401,6 +491,7 @@ def world(alice: Persona, bob: Persona) -> World:
         tenant=bob.tenant, email="ben@bob.example", mobile_phone="+46700000002", external_id="ben"
     )
     a_interaction = make_interaction(a_contact, a_schema)
+    assert alice.post("products", {"sku": "A-SKU-1", "name": "Alice's jacket"}).status_code == 201
     return World(
         alice=alice,
         bob=bob,
@@ -409,6 +500,7 @@ def world(alice: Persona, bob: Persona) -> World:
         a_interaction=a_interaction,
         a_refused_id=refused.json()["refusedId"],
         a_delivery_id=str(parked_delivery(a_interaction).pk),
+        a_product_sku="A-SKU-1",
         b_contact=b_contact,
         b_schema=make_schema(bob.tenant, schema_id="b-schema", display_name="Bob's reviews"),
     )
@@ -426,6 +518,8 @@ def what_a_sees(world: World) -> list[tuple[int, Any]]:
         query("interactions", contactId=str(world.a_contact.pk), schemaId="a-schema"),
         f"refusedinteractions/{world.a_refused_id}",
         "events/failed",
+        f"products/{world.a_product_sku}",
+        "products",
     ]
     seen = [(r.status_code, r.json()) for r in (a.get(path) for path in paths)]
     raw = a.get(f"interactions/{world.a_interaction.pk}/raw")
@@ -486,6 +580,16 @@ def test_b_can_t_continue_a_s_listing_with_its_token_nor_a_with_b_s(
     # Each tenant's own token still works (A has one more: the world's own interaction).
     assert len(alice.client.get(a_next).json()["items"]) == 2
     assert len(bob.client.get(b_next).json()["items"]) == 1
+
+
+def test_tenants_may_use_the_same_sku_independently(alice: Persona, bob: Persona) -> None:
+    assert alice.post("products", {"sku": "SKU-1", "name": "Alice's"}).status_code == 201
+    assert bob.post("products", {"sku": "SKU-1", "name": "Bob's"}).status_code == 201
+    bob.client.put("/api/v2/products/SKU-1", {"name": "Bob's II"}, format="json")
+
+    assert bob.delete("products/SKU-1").status_code == 204
+    assert alice.get("products/SKU-1").json()["name"] == "Alice's"
+    assert bob.get("products/SKU-1").status_code == 404
 
 
 def test_tenants_may_use_the_same_schema_id_independently(
