@@ -112,6 +112,18 @@ def _csv_records(
     if missing:
         raise MappingError(f"the file has no column {', '.join(map(repr, missing))}")
     fields = [(field, columns[column]) for field, column in wanted.items()]
+    for line, row, unreadable in csv_rows(reader):
+        if unreadable is not None:
+            yield unreadable
+            continue
+        document = _document(row, fields, property_types)
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        yield Record(line, document, body)
+
+
+def csv_rows(reader: Any) -> Iterator[tuple[int, list[str], Record | None]]:
+    """The non-blank rows of a ``csv.reader`` after its header, each with the line it starts on;
+    a row the reader can't read comes as a refused record instead (the rows after it still do)."""
     while True:
         line = reader.line_num + 1
         try:
@@ -119,13 +131,11 @@ def _csv_records(
         except StopIteration:
             return
         except csv.Error as error:
-            yield Record(line, None, b"", InvalidJson(f"The CSV row can't be read: {error}."))
+            failed = InvalidJson(f"The CSV row can't be read: {error}.")
+            yield line, [], Record(line, None, b"", failed)
             continue
-        if not any(cell.strip() for cell in row):
-            continue
-        document = _document(row, fields, property_types)
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        yield Record(line, document, body)
+        if any(cell.strip() for cell in row):
+            yield line, row, None
 
 
 def _document(

@@ -14,8 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from engage_site.api.exceptions import InvalidJson
-from interactions.import_files import Record, ndjson_records
+from interactions.import_files import Record, csv_rows, ndjson_records
 
 CATEGORY_SEPARATOR = ">"
 ATTRIBUTES = "attributes."
@@ -77,16 +76,9 @@ def csv_products(stream: BinaryIO) -> Iterator[Record]:
     try:
         reader = csv.reader(text)
         header = [name.strip() for name in next(reader, [])]
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield Record(line, None, b"", InvalidJson(f"The CSV row can't be read: {error}."))
-                continue
-            if not any(cell.strip() for cell in row):
+        for line, row, unreadable in csv_rows(reader):
+            if unreadable is not None:
+                yield unreadable
                 continue
             document = _product(header, row)
             yield Record(line, document, json.dumps(document, ensure_ascii=False).encode())
