@@ -37,8 +37,13 @@ from interactions.models import (
     InteractionSchema,
     Tenant,
 )
-from interactions.schema_validation import NUMBER_RANGE, describe_properties, is_number
-from interactions.selectors import segmentable_values
+from interactions.schema_validation import (
+    NUMBER_RANGE,
+    RESERVED_PRODUCT_SKU,
+    describe_properties,
+    is_number,
+)
+from interactions.selectors import segment_products, segmentable_values
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
@@ -49,6 +54,7 @@ __all__ = [
     "DATE_TIME_RANGE",
     "MARKETER",
     "NUMBER_RANGE",
+    "RESERVED_PRODUCT_SKU",
     "Contact",
     "ContactCardPanel",
     "ContactTag",
@@ -75,6 +81,7 @@ __all__ = [
     "parse_rfc3339",
     "position_text",
     "references_to",
+    "segment_products",
     "segmentable_values",
     "tag_name_problems",
     "tenant_page",

@@ -40,6 +40,12 @@ class Product(models.Model):
                 name="product_price_amount_with_currency",
             ),
         ]
+        # The product side of segment conditions ("brand is X", "price over Y"); categories and
+        # attributes are read from the tenant's rows (a catalog is small beside its interactions).
+        indexes = [
+            models.Index(fields=["tenant", "brand"], name="product_brand"),
+            models.Index(fields=["tenant", "price_amount"], name="product_price"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} · {self.name}"

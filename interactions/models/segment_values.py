@@ -96,6 +96,14 @@ class SegmentableValue(models.Model):
                 ["tenant", "schema", "property", "instant", "created_date"],
                 models.Q(instant__isnull=False),
             ),
+            # Product conditions: a schema's productSku rows in a window, with the SKU beside the
+            # contact, semi-joined to the tenant's products that meet the conditions.
+            CoveringIndex(
+                fields=["tenant", "schema", "created_date"],
+                covering=["contact", "text"],
+                name="segmentable_value_product_sku",
+                condition=models.Q(property="productSku"),
+            ),
         ]
 
     def __str__(self) -> str:

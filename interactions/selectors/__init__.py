@@ -21,7 +21,7 @@ from interactions.selectors.interactions import (
 )
 from interactions.selectors.products import product_get, product_list
 from interactions.selectors.schemas import interaction_schema_get, interaction_schema_list
-from interactions.selectors.segment_values import segmentable_values
+from interactions.selectors.segment_values import segment_products, segmentable_values
 from interactions.selectors.tenants import api_key_authenticate
 
 __all__ = [
@@ -41,5 +41,6 @@ __all__ = [
     "product_get",
     "product_list",
     "refused_interaction_get",
+    "segment_products",
     "segmentable_values",
 ]

@@ -1,6 +1,10 @@
 """Keeping ``SegmentableValue`` rows beside the interactions: each write path calls one function
 here in the transaction of its interaction rows. Deletes need nothing: the rows go with their
 interaction (its cascade), and with a purged schema's interactions.
+
+Beside the properties marked ``addToSegmentation``, the reserved ``productSku`` always has its row
+(when the schema declares it and the payload holds it): segment rules on product facts start from
+it (docs/segment-values.md).
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,7 +16,13 @@ from django.db import transaction
 from engage_site.db import rows_copy_in
 from interactions.formats import parse_instant
 from interactions.models import Interaction, InteractionSchema, SegmentableValue
-from interactions.schema_validation import PropertyDisplay, describe_properties, display_hints
+from interactions.models.products import MAX_SKU_LENGTH
+from interactions.schema_validation import (
+    RESERVED_PRODUCT_SKU,
+    PropertyDisplay,
+    describe_properties,
+    display_hints,
+)
 
 _BACKFILL_BATCH = 2000
 
@@ -39,6 +49,10 @@ def _typed(value: Any, prop: PropertyDisplay) -> Typed:
     if isinstance(value, int | float):
         return value, None, None, None
     if isinstance(value, str):
+        if prop.name == RESERVED_PRODUCT_SKU and len(value) > MAX_SKU_LENGTH:
+            # Names no product, and the productSku index holds the text: kept as a value of
+            # another type (which only ``ne`` matches).
+            return None, None, None, None
         if prop.type == "string" and prop.format in ("date", "date-time"):
             return None, None, None, parse_instant(value)
         return None, value, None, None
@@ -46,7 +60,11 @@ def _typed(value: Any, prop: PropertyDisplay) -> Typed:
 
 
 def _segmentable(properties: Iterable[PropertyDisplay]) -> tuple[PropertyDisplay, ...]:
-    return tuple(prop for prop in properties if prop.add_to_segmentation)
+    """The properties whose values get rows: those marked ``addToSegmentation``, and always the
+    reserved ``productSku``, which product conditions of segment rules read."""
+    return tuple(
+        prop for prop in properties if prop.add_to_segmentation or prop.name == RESERVED_PRODUCT_SKU
+    )
 
 
 def _rows(

@@ -21,8 +21,15 @@ from interactions.public import (
     parse_instant,
     parse_rfc3339,
 )
-from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
-from segments.rules.document import MAX_CONDITIONS, MAX_DEPTH, RULE_JSON_SCHEMA
+from segments.rules.catalog import Catalog, ProductField, PropertyInfo, SchemaInfo, product_field
+from segments.rules.document import (
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    PRODUCT_ATTRIBUTES_PREFIX,
+    PRODUCT_FIELDS,
+    PRODUCT_PREFIX,
+    RULE_JSON_SCHEMA,
+)
 
 # Dates of windows and first/last conditions are read by the core's one date-time reader, so a
 # rule holds only instants every layer can compare with (the compiler relies on it).
@@ -155,6 +162,8 @@ _NODE_CHECKS: dict[str, Callable[[Mapping[str, Any], Catalog, str], list[Problem
 
 def _where_problems(where: Mapping[str, Any], schema: SchemaInfo, at: str) -> list[Problem]:
     name, op = where["property"], where["op"]
+    if name.startswith(PRODUCT_PREFIX):
+        return _product_where_problems(where, schema, at)
     info = schema.properties.get(name)
     if info is None:
         return [
@@ -176,10 +185,70 @@ def _where_problems(where: Mapping[str, Any], schema: SchemaInfo, at: str) -> li
                 f"{at}.op", "enum", f"must be one of {', '.join(info.allowed_ops)} for a {kind}"
             )
         ]
-    return _operand_problems(where, info, at)
+    return _operand_problems(where, at, lambda value, at: _value_problem(value, info, at))
 
 
-def _operand_problems(where: Mapping[str, Any], info: PropertyInfo, at: str) -> list[Problem]:
+_PRODUCT_FIELD_NAMES = ", ".join([*PRODUCT_FIELDS, f"{PRODUCT_ATTRIBUTES_PREFIX}<name>"])
+
+
+def _product_where_problems(where: Mapping[str, Any], schema: SchemaInfo, at: str) -> list[Problem]:
+    name, op = where["property"], where["op"]
+    product = product_field(name)
+    if product is None:
+        return [
+            Problem(
+                f"{at}.property",
+                "invalid",
+                f"{name!r} is not a product fact: use one of {_PRODUCT_FIELD_NAMES}",
+            )
+        ]
+    if not schema.has_product_sku:
+        return [
+            Problem(
+                f"{at}.property",
+                "invalid",
+                f"{name!r} needs a productSku property, and {schema.schema_id} has none",
+            )
+        ]
+    if op not in product.allowed_ops:
+        return [
+            Problem(
+                f"{at}.op", "enum", f"must be one of {', '.join(product.allowed_ops)} for {name}"
+            )
+        ]
+    return _operand_problems(
+        where, at, lambda value, at: _product_value_problem(value, product, op, at)
+    )
+
+
+def _product_value_problem(value: Any, product: ProductField, op: str, at: str) -> Problem | None:
+    """What is wrong with a value compared with a product fact, or None."""
+    is_numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    wants_number = product.field == "price" or (
+        product.field == "attribute" and op in ("lt", "lte", "gt", "gte", "between")
+    )
+    if wants_number:
+        if not is_numeric:
+            return Problem(at, "type", "must be a number")
+        if not is_number(value):
+            return Problem(at, "invalid", f"must be {NUMBER_RANGE}")
+        return None
+    if product.field == "attribute" and op != "contains":
+        if is_numeric and not is_number(value):
+            return Problem(at, "invalid", f"must be {NUMBER_RANGE}")
+        if not is_numeric and not isinstance(value, str):
+            return Problem(at, "type", "must be a string or a number")
+        return None
+    if not isinstance(value, str):
+        return Problem(at, "type", "must be a string")
+    if product.field == "category" and "\n" in value:
+        return Problem(at, "invalid", "must be one category name, without a line break")
+    return None
+
+
+def _operand_problems(
+    where: Mapping[str, Any], at: str, value_problem: Callable[[Any, str], Problem | None]
+) -> list[Problem]:
     """The operands the operator needs and lacks, then those whose value does not fit."""
     op = where["op"]
     needed = _OPERANDS.get(op, ("value",))
@@ -194,7 +263,7 @@ def _operand_problems(where: Mapping[str, Any], info: PropertyInfo, at: str) -> 
     problems += [
         problem
         for key, value in given
-        if (problem := _value_problem(value, info, f"{at}.{key}")) is not None
+        if (problem := value_problem(value, f"{at}.{key}")) is not None
     ]
     return problems
 

@@ -3,22 +3,46 @@
 The only module of the rules that touches the ORM. ``rule_compile`` turns a document without
 problems (``segments.rules.checks.rule_problems``) into a ``Q`` over ``Contact`` built from
 ``Exists``/``IN`` subqueries over ``Interaction`` (and, for property conditions, over the
-typed ``SegmentableValue`` rows the core keeps beside them), so a whole rule is one SQL statement
+typed ``SegmentableValue`` rows the core keeps beside them, and for product conditions over the
+``productSku`` rows semi-joined to the tenant's products that meet them), so a whole rule is one
+SQL statement
 on SQLite and PostgreSQL alike; ``rule_member_ids_direct`` answers a lone count condition from the
 interactions table alone. What each condition means is in ``segments.rules.document``.
 """
 
+import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import StrIndex
 
-from interactions.public import ContactTag, Interaction, parse_instant, segmentable_values
+from interactions.public import (
+    RESERVED_PRODUCT_SKU,
+    ContactTag,
+    Interaction,
+    parse_instant,
+    segment_products,
+    segmentable_values,
+)
 from segments.rules.bounds import bound_number, checked_instant, count_range, window_bounds
-from segments.rules.catalog import Catalog, PropertyInfo, SchemaInfo
+from segments.rules.catalog import Catalog, ProductField, PropertyInfo, SchemaInfo, product_field
+from segments.rules.document import PRODUCT_PREFIX
 
 
 def _value_condition(where: Mapping[str, Any], info: PropertyInfo) -> Q:
@@ -65,6 +89,156 @@ def _value_condition(where: Mapping[str, Any], info: PropertyInfo) -> Q:
         "gte": "gte",
     }[op]
     return Q(**{f"{column}__{lookup}": operands["value"]})
+
+
+class _AttributeKind(Func):
+    """The JSON type of a product attribute: ``string``, ``number`` or ``boolean``; NULL when
+    the product has no such attribute. The same words on PostgreSQL and SQLite."""
+
+    output_field = CharField()
+
+    def __init__(self, name: str) -> None:
+        self.attribute = name
+        super().__init__(F("attributes"))
+
+    def as_sql(  # type: ignore[override] # a fixed template
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        kinds = " ".join(
+            f"WHEN '{stored}' THEN '{kind}'"
+            for stored, kind in (
+                ("integer", "number"),
+                ("real", "number"),
+                ("text", "string"),
+                ("true", "boolean"),
+                ("false", "boolean"),
+            )
+        )
+        return (
+            f"CASE json_type({column}, %s) {kinds} END",
+            [*params, f"$.{json.dumps(self.attribute)}"],
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"jsonb_typeof({column} -> %s)", [*params, self.attribute]
+
+
+def _of_product(where: Mapping[str, Any]) -> bool:
+    return bool(where["property"].startswith(PRODUCT_PREFIX))
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return "number" if isinstance(value, int | float) else "string"
+
+
+def _operand(value: Any) -> Any:
+    return bound_number(value) if _kind_of(value) == "number" else value
+
+
+def _attribute_condition(
+    products: QuerySet[Any], where: Mapping[str, Any], name: str, alias: str
+) -> QuerySet[Any]:
+    """``where`` on the attribute ``name`` of products: a value compares with the attributes of
+    its own type (so a string "42" is not the number 42, nor true the number 1 on SQLite)."""
+    kind = f"{alias}_kind"
+    products = products.alias(
+        **{alias: KeyTransform(name, "attributes"), kind: _AttributeKind(name)}
+    )
+    op = where["op"]
+
+    def equal(value: Any) -> Q:
+        return Q(**{kind: _kind_of(value), alias: _operand(value)})
+
+    if op in ("isTrue", "isFalse"):
+        return products.filter(**{kind: "boolean", alias: op == "isTrue"})
+    if op == "eq":
+        return products.filter(equal(where["value"]))
+    if op == "ne":
+        return products.filter(Q(**{f"{kind}__isnull": False}) & ~equal(where["value"]))
+    if op == "in":
+        either = Q(pk__in=[])
+        for value in where["values"]:
+            either |= equal(value)
+        return products.filter(either)
+    if op == "contains":
+        return products.filter(**{kind: "string", f"{alias}__icontains": where["value"]})
+    if op == "between":
+        return products.filter(
+            **{
+                kind: "number",
+                f"{alias}__gte": bound_number(where["min"]),
+                f"{alias}__lte": bound_number(where["max"]),
+            }
+        )
+    return products.filter(**{kind: "number", f"{alias}__{op}": bound_number(where["value"])})
+
+
+def _category_condition(
+    products: QuerySet[Any], where: Mapping[str, Any], alias: str
+) -> QuerySet[Any]:
+    """``where`` on the category path, any level: ``category_keys`` is "\\nA\\nB\\n", so a
+    level is a case-sensitive substring (``StrIndex``: strpos/instr; SQLite's LIKE ignores case)."""
+    products = products.exclude(category_keys="")
+    op = where["op"]
+    if op == "contains":
+        # A value holds no line break (checked), so it matches within one level.
+        return products.filter(category_keys__icontains=where["value"])
+    values = where["values"] if op == "in" else [where["value"]]
+    levels = {
+        f"{alias}_{index}": StrIndex("category_keys", Value(f"\n{value}\n"))
+        for index, value in enumerate(values)
+    }
+    products = products.alias(**levels)
+    some = Q(pk__in=[])
+    for name in levels:
+        some |= Q(**{f"{name}__gt": 0})
+    # ne: the product has a category path and no level of it is the value.
+    return products.filter(~some if op == "ne" else some)
+
+
+# The column of each plain product fact; a product without the fact has "" there (NULL for price).
+_PRODUCT_COLUMNS = {"brand": "brand", "currency": "price_currency", "price": "price_amount"}
+
+
+def _product_condition(
+    products: QuerySet[Any], where: Mapping[str, Any], product: ProductField, alias: str
+) -> QuerySet[Any]:
+    """The ``products`` that have the fact ``where`` names and meet it."""
+    if product.field == "attribute":
+        return _attribute_condition(products, where, product.attribute, alias)
+    if product.field == "category":
+        return _category_condition(products, where, alias)
+    column = _PRODUCT_COLUMNS[product.field]
+    if product.field == "price":
+        products = products.filter(price_amount__isnull=False)
+
+        # The amount compares as a double, as the evaluator and SQLite's NUMERIC column do.
+        def operand(value: Any) -> Any:
+            return Value(bound_number(value), output_field=FloatField())
+    else:
+        products = products.exclude(**{column: ""})
+
+        def operand(value: Any) -> Any:
+            return value
+
+    op = where["op"]
+    if op == "between":
+        return products.filter(
+            **{f"{column}__gte": operand(where["min"]), f"{column}__lte": operand(where["max"])}
+        )
+    if op == "ne":
+        return products.exclude(**{column: operand(where["value"])})
+    if op == "in":
+        either = Q(pk__in=[])
+        for value in where["values"]:
+            either |= Q(**{column: operand(value)})
+        return products.filter(either)
+    lookup = {"eq": "exact", "contains": "icontains"}.get(op, op)
+    return products.filter(**{f"{column}__{lookup}": operand(where["value"])})
 
 
 @dataclass(frozen=True)
@@ -176,20 +350,27 @@ class _Compiler:
     def matching(self, node: Mapping[str, Any]) -> QuerySet[Any]:
         """The interactions a count condition counts: its schema, window and properties."""
         schema = self.catalog[node["schemaId"]]
-        wheres = node.get("where", [])
+        of_products = [w for w in node.get("where", []) if _of_product(w)]
+        wheres = [w for w in node.get("where", []) if not _of_product(w)]
         matching: QuerySet[Any]
-        if wheres:
+        others: Sequence[Mapping[str, Any]] = wheres
+        if of_products:
+            # Counted from the productSku rows (one per interaction that names a product) whose
+            # SKU is one of the products meeting every product condition; the other properties
+            # checked on the same interaction.
+            matching = self.product_skus_meeting(schema, of_products)
+        elif wheres:
             # Counted from the first property's values (one row per interaction that has it, with
             # its contact and date), the others checked on the same interaction.
             first, *others = wheres
             matching = self.values_meeting(schema, first)
-            for where in others:
-                same = self.values_meeting(schema, where).filter(
-                    interaction_id=OuterRef("interaction_id")
-                )
-                matching = matching.filter(Exists(same))
         else:
             matching = self.interactions(node["schemaId"])
+        for where in others:
+            same = self.values_meeting(schema, where).filter(
+                interaction_id=OuterRef("interaction_id")
+            )
+            matching = matching.filter(Exists(same))
         start, end = window_bounds(node.get("window"), now=self.now)
         if start is not None:
             matching = matching.filter(created_date__gte=start)
@@ -205,6 +386,21 @@ class _Compiler:
             segmentable_values(tenant_id=self.tenant_id, schema_pk=schema.pk)
             .filter(property=where["property"])
             .filter(_value_condition(where, info))
+        )
+
+    def product_skus_meeting(
+        self, schema: SchemaInfo, wheres: Sequence[Mapping[str, Any]]
+    ) -> QuerySet[Any]:
+        """The schema's productSku rows whose SKU names one of the tenant's products that meets
+        every condition of ``wheres`` (``text IN (SELECT sku …)``); their index holds the window,
+        the contact and the SKU."""
+        products = segment_products(tenant_id=self.tenant_id)
+        for index, where in enumerate(wheres):
+            product = product_field(where["property"])
+            assert product is not None  # noqa: S101 - checked by rule_problems
+            products = _product_condition(products, where, product, f"p{index}")
+        return segmentable_values(tenant_id=self.tenant_id, schema_pk=schema.pk).filter(
+            property=RESERVED_PRODUCT_SKU, text__in=products.values("sku")
         )
 
     def first_or_last(self, node: Mapping[str, Any]) -> Q:

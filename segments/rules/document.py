@@ -14,6 +14,12 @@ the README):
 - a property condition matches only interactions that have the property (``ne`` too); strings
   compare case-sensitively except ``contains``, which ignores case; date properties (string
   properties with format ``date`` or ``date-time``) compare as instants in UTC;
+- a schema with the reserved ``productSku`` also has the product facts of the product its SKU
+  names, as properties (``PRODUCT_FIELDS``, ``product.attributes.<name>``): the product's
+  current facts, matched only by interactions whose SKU names an existing product that has the
+  fact; ``product.category`` matches any level of the path (``ne``: no level is the value),
+  ``product.price`` compares the amount alone, an attribute compares with values of its own
+  type (a string, a number, ``isTrue``/``isFalse``);
 - values stay within what every layer compares: date-times within the core's ``parse_rfc3339``
   range (checked as the ``date-time`` format), numbers within a double's range (integers past
   64 bits are compared in double precision, ``segments.rules.bounds``), counts up to
@@ -37,6 +43,17 @@ STRING_OPS = ("eq", "ne", "in", "contains")
 NUMBER_OPS = ("eq", "ne", "in", "lt", "lte", "gt", "gte", "between")
 DATE_PROPERTY_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between")
 BOOLEAN_OPS = ("isTrue", "isFalse")
+# Product attributes are of no declared type: each value compares with the attributes of its type.
+ATTRIBUTE_OPS = tuple(dict.fromkeys((*STRING_OPS, *NUMBER_OPS, *BOOLEAN_OPS)))
+PRODUCT_PREFIX = "product."
+PRODUCT_ATTRIBUTES_PREFIX = "product.attributes."
+# The product facts a condition names, and what each is of the product.
+PRODUCT_FIELDS = {
+    "product.brand": "brand",
+    "product.category": "category",
+    "product.price": "price",
+    "product.price.currency": "currency",
+}
 PROPERTY_OPS = tuple(dict.fromkeys((*STRING_OPS, *NUMBER_OPS, *BOOLEAN_OPS)))
 DATE_FORMATS = ("date", "date-time")
 

@@ -250,3 +250,65 @@ def test_the_backfill_names_an_unknown_tenant(alice: Persona) -> None:
 
     with pytest.raises(CommandError, match="no tenant has the slug 'nobody'"):
         call_command("segment_values_backfill", "--tenant", "nobody", stdout=StringIO())
+
+
+REVIEW = {
+    "type": "object",
+    "properties": {
+        "productSku": {"type": "string"},  # not marked addToSegmentation: its row is kept anyway
+        "rating": {"type": "integer"},
+    },
+}
+
+
+def review(contact: Any, sku: str | None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"rating": 4}
+    if sku is not None:
+        payload["productSku"] = sku
+    return {**document(contact, payload), "schemaId": "review"}
+
+
+def test_the_product_sku_has_its_row_on_every_write_path(
+    alice: Persona, contact: Any, tmp_path: Path
+) -> None:
+    """Product conditions of segment rules start from the productSku rows, so every write path
+    keeps one whatever addToSegmentation says: a single POST, a batch, an import, the rebuild."""
+    schema = make_schema(alice.tenant, schema_id="review", json_schema=REVIEW)
+    single = alice.post("interactions", review(contact, "JKT-1")).json()["id"]
+    batch = alice.post(
+        "interactions/batch",
+        {"interactions": [review(contact, "JKT-2"), review(contact, None)]},
+    ).json()["results"]
+    path = tmp_path / "history.ndjson"
+    path.write_text(json.dumps(review(contact, "JKT-3")) + "\n")
+    call_command(
+        "import_interactions",
+        str(path),
+        "--tenant",
+        alice.tenant.slug,
+        "--no-progress",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    imported = Interaction.objects.get(payload__productSku="JKT-3").pk
+    expected = {single: "JKT-1", batch[0]["id"]: "JKT-2", str(imported): "JKT-3"}
+
+    def sku_rows() -> dict[str, str]:
+        rows = SegmentableValue.objects.filter(property="productSku")
+        return {str(row.interaction_id): row.text for row in rows}
+
+    assert sku_rows() == expected
+    assert typed_values(batch[1]["id"]) == []  # no productSku, no row
+    SegmentableValue.objects.all().delete()
+    assert list(segment_values_rebuild(schema=schema)) == [4]
+    assert sku_rows() == expected
+
+
+def test_a_product_sku_longer_than_any_product_s_keeps_no_text(
+    alice: Persona, contact: Any
+) -> None:
+    make_schema(alice.tenant, schema_id="review", json_schema=REVIEW)
+    long_sku = "X" * 129
+    response = alice.post("interactions", review(contact, long_sku))
+    assert response.status_code == 200, response.json()
+    assert typed_values(response.json()["id"]) == [("productSku", None, None, None, None)]
