@@ -182,7 +182,6 @@ def _category_condition(
 ) -> QuerySet[Any]:
     """``where`` on the category path, any level: ``category_keys`` is "\\nA\\nB\\n", so a
     level is a case-sensitive substring (``StrIndex``: strpos/instr; SQLite's LIKE ignores case)."""
-    products = products.exclude(category_keys="")
     op = where["op"]
     if op == "contains":
         # A value holds no line break (checked), so it matches within one level.
@@ -196,8 +195,11 @@ def _category_condition(
     some = Q(pk__in=[])
     for name in levels:
         some |= Q(**{f"{name}__gt": 0})
-    # ne: the product has a category path and no level of it is the value.
-    return products.filter(~some if op == "ne" else some)
+    if op == "ne":
+        # A product with a category path none of whose levels is the value.
+        return products.exclude(category_keys="").filter(~some)
+    # (A level found implies a path: no second condition for the planner to misjudge.)
+    return products.filter(some)
 
 
 # The column of each plain product fact; a product without the fact has "" there (NULL for price).

@@ -9,7 +9,7 @@ from typing import Any
 
 from interactions.public import parse_instant
 from segments.rules.bounds import count_range, window_bounds
-from segments.rules.catalog import Catalog, PropertyInfo
+from segments.rules.catalog import Catalog, PropertyInfo, product_field
 
 
 @dataclass
@@ -63,14 +63,106 @@ def _property_matches(value: Any, where: Mapping[str, Any], info: PropertyInfo) 
     )
 
 
-def evaluate(rule: Mapping[str, Any], person: Person, *, catalog: Catalog, now: datetime) -> bool:
+Products = Mapping[Any, Mapping[str, Any]]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return "number" if isinstance(value, int | float) else "string"
+
+
+def _attribute_matches(value: Any, where: Mapping[str, Any]) -> bool:
+    """An attribute compares with values of its own type."""
+    op = where["op"]
+
+    def equal(operand: Any) -> bool:
+        return _kind(value) == _kind(operand) and value == operand
+
+    if op in ("isTrue", "isFalse"):
+        return value is (op == "isTrue")
+    if op == "eq":
+        return equal(where["value"])
+    if op == "ne":
+        return not equal(where["value"])
+    if op == "in":
+        return any(equal(operand) for operand in where["values"])
+    if op == "contains":
+        return _kind(value) == "string" and where["value"].lower() in value.lower()
+    if _kind(value) != "number":
+        return False
+    return _property_matches(value, where, PropertyInfo("", "number", None, True))
+
+
+def _product_matches(product: Mapping[str, Any] | None, where: Mapping[str, Any]) -> bool:
+    """``where`` on the wire document of the product an interaction names (None: no product):
+    only a product that has the fact matches."""
+    if product is None:
+        return False
+    fact = product_field(where["property"])
+    assert fact is not None
+    op = where["op"]
+    if fact.field == "attribute":
+        attributes = product.get("attributes", {})
+        return fact.attribute in attributes and _attribute_matches(
+            attributes[fact.attribute], where
+        )
+    if fact.field == "category":
+        levels = product.get("categories", [])
+        if not levels:
+            return False
+        if op == "contains":
+            return any(where["value"].lower() in level.lower() for level in levels)
+        if op == "ne":
+            return where["value"] not in levels
+        return any(value in levels for value in where.get("values", [where.get("value")]))
+    if fact.field == "price":
+        if product.get("price") is None:
+            return False
+        return _property_matches(
+            float(product["price"]["amount"]), where, PropertyInfo("", "number", None, True)
+        )
+    value = (
+        product.get("brand")
+        if fact.field == "brand"
+        else (product.get("price") or {}).get("currency")
+    )
+    if not value:
+        return False
+    return _property_matches(value, where, PropertyInfo("", "string", None, True))
+
+
+def _where_matches(
+    row: Row, where: Mapping[str, Any], properties: Mapping[str, PropertyInfo], products: Products
+) -> bool:
+    name = where["property"]
+    if name.startswith("product."):
+        return _product_matches(products.get(row.payload.get("productSku")), where)
+    return name in row.payload and _property_matches(row.payload[name], where, properties[name])
+
+
+def evaluate(
+    rule: Mapping[str, Any],
+    person: Person,
+    *,
+    catalog: Catalog,
+    now: datetime,
+    products: Products | None = None,
+) -> bool:
+    """Whether ``person`` meets ``rule``; ``products`` are the tenant's product documents by
+    SKU, as the API took them."""
+    products = products or {}
     kind = rule["type"]
     if kind == "all":
-        return all(evaluate(r, person, catalog=catalog, now=now) for r in rule["rules"])
+        return all(
+            evaluate(r, person, catalog=catalog, now=now, products=products) for r in rule["rules"]
+        )
     if kind == "any":
-        return any(evaluate(r, person, catalog=catalog, now=now) for r in rule["rules"])
+        return any(
+            evaluate(r, person, catalog=catalog, now=now, products=products) for r in rule["rules"]
+        )
     if kind == "not":
-        return not evaluate(rule["rule"], person, catalog=catalog, now=now)
+        return not evaluate(rule["rule"], person, catalog=catalog, now=now, products=products)
     if kind == "contactType":
         return person.contact_type in rule["values"]
     if kind == "emailDomain":
@@ -103,20 +195,19 @@ def evaluate(rule: Mapping[str, Any], person: Person, *, catalog: Catalog, now: 
             continue
         if end is not None and row.created_date > end:
             continue
-        ok = True
-        for where in rule.get("where", []):
-            name = where["property"]
-            if name not in row.payload or not _property_matches(
-                row.payload[name], where, properties[name]
-            ):
-                ok = False
-                break
-        n += ok
+        n += all(
+            _where_matches(row, where, properties, products) for where in rule.get("where", [])
+        )
     low, high = count_range(rule.get("count"))
     return low <= n <= (high if high != math.inf else n)
 
 
 def members(
-    rule: Mapping[str, Any], people: Sequence[Person], *, catalog: Catalog, now: datetime
+    rule: Mapping[str, Any],
+    people: Sequence[Person],
+    *,
+    catalog: Catalog,
+    now: datetime,
+    products: Products | None = None,
 ) -> set[Any]:
-    return {p.id for p in people if evaluate(rule, p, catalog=catalog, now=now)}
+    return {p.id for p in people if evaluate(rule, p, catalog=catalog, now=now, products=products)}

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from interactions.models import Contact, Interaction, InteractionSchema
+from interactions.models import Contact, Interaction, InteractionSchema, Product, Tenant
 from interactions.services.ingest import interactions_receive_many
 from interactions.services.interactions import interaction_delete, interaction_receive
+from interactions.services.products import product_create
 from interactions.services.tags import contact_tag_add
 from segments.rules.checks import rule_problems
 from segments.selectors import rule_contacts, rule_member_ids, segment_catalog
@@ -26,6 +27,41 @@ OFFSETS = ["Z", "+02:00", "-05:00"]
 TYPES = ["Member", "Contact", "Lead"]
 DOMAINS = ["shop.example", "other.example", "Shop.Example"]
 TAGS = ["vip", "newsletter"]
+# Reviews name one of these SKUs; the last two name no product of the catalog.
+SKUS = [f"P-{n}" for n in range(12)]
+BRANDS = ["Nordkap", "nordkap", "Fjell Sport"]
+CATEGORIES = ["Outerwear", "Jackets", "Coats", "Footwear", "Sale", "outerwear"]
+PRICES = [0, 9.99, 25.5, 100, 1299]
+COLORS = ["red", "Red", "blue"]
+SIZES = [42, 40.5, "42", "XL"]
+
+
+def random_catalog(rng: random.Random) -> dict[str, dict[str, Any]]:
+    """Products for the first ten SKUs: some without brand, category path (one to three levels)
+    or price, attributes of mixed types, some missing."""
+    products = {}
+    for sku in SKUS[:10]:
+        product: dict[str, Any] = {"sku": sku, "name": f"Product {sku}"}
+        if rng.random() < 0.8:
+            product["brand"] = rng.choice(BRANDS)
+        if rng.random() < 0.8:
+            product["categories"] = rng.sample(CATEGORIES, rng.randint(1, 3))
+        if rng.random() < 0.8:
+            product["price"] = {
+                "amount": rng.choice(PRICES),
+                "currency": rng.choice(["SEK", "EUR"]),
+            }
+        attributes: dict[str, Any] = {}
+        if rng.random() < 0.7:
+            attributes["color"] = rng.choice(COLORS)
+        if rng.random() < 0.7:
+            attributes["size"] = rng.choice(SIZES)
+        if rng.random() < 0.5:
+            attributes["organic"] = rng.random() < 0.5
+        if attributes:
+            product["attributes"] = attributes
+        products[sku] = product
+    return products
 
 
 def moment(rng: random.Random) -> datetime:
@@ -46,7 +82,10 @@ def iso_with_offset(rng: random.Random, when: datetime) -> str:
 
 def payload_for(rng: random.Random, schema_id: str) -> dict[str, Any]:
     if schema_id == "review":
-        return {"rating": rng.randint(1, 5)}
+        review: dict[str, Any] = {"rating": rng.randint(1, 5)}
+        if rng.random() < 0.85:
+            review["productSku"] = rng.choice(SKUS)
+        return review
     payload: dict[str, Any] = {}
     if rng.random() < 0.8:
         payload["amount"] = rng.choice(AMOUNTS)
@@ -74,6 +113,11 @@ def populate(
     rng: random.Random, persona: Persona, schemas: dict[str, InteractionSchema]
 ) -> list[Person]:
     people = []
+    # Some products arrive before the interactions that name them, the others after.
+    catalog = random_catalog(rng)
+    early = {sku for sku in catalog if rng.random() < 0.5}
+    for sku in sorted(early):
+        product_create(tenant=persona.tenant, document=catalog[sku])
     for index in range(40):
         contact = Contact.objects.create(
             tenant=persona.tenant,
@@ -120,7 +164,67 @@ def populate(
                 kept.append(Row(document["schemaId"], created, document["payload"]))
         person.interactions = kept
         people.append(person)
+    for sku in sorted(set(catalog) - early):
+        product_create(tenant=persona.tenant, document=catalog[sku])
     return people
+
+
+def product_documents(tenant: Tenant) -> dict[str, dict[str, Any]]:
+    """The tenant's products as the evaluator reads them (the wire document's fields)."""
+    return {
+        product.sku: {
+            "brand": product.brand,
+            "categories": product.categories,
+            "price": None
+            if product.price_amount is None
+            else {"amount": product.price_amount, "currency": product.price_currency},
+            "attributes": product.attributes,
+        }
+        for product in Product.objects.filter(tenant=tenant)
+    }
+
+
+def random_product_where(rng: random.Random) -> dict[str, Any]:
+    fact = rng.choice(["brand", "category", "price", "currency", "color", "size", "organic"])
+    if fact == "price":
+        op = rng.choice(["eq", "ne", "in", "lt", "lte", "gt", "gte", "between"])
+        where: dict[str, Any] = {"property": "product.price", "op": op}
+        if op == "in":
+            where["values"] = rng.sample(PRICES, 2)
+        elif op == "between":
+            where["min"], where["max"] = sorted(rng.sample(PRICES, 2))
+        else:
+            where["value"] = rng.choice(PRICES)
+        return where
+    if fact == "organic":
+        return {"property": "product.attributes.organic", "op": rng.choice(["isTrue", "isFalse"])}
+    if fact == "size":
+        op = rng.choice(["eq", "ne", "in", "contains", "lt", "gte", "between"])
+        where = {"property": "product.attributes.size", "op": op}
+        if op == "in":
+            where["values"] = rng.sample(SIZES, 2)
+        elif op == "contains":
+            where["value"] = rng.choice(["x", "4"])
+        elif op == "between":
+            where["min"], where["max"] = 40, rng.choice([41, 42])
+        elif op in ("lt", "gte"):
+            where["value"] = rng.choice([40.5, 42])
+        else:
+            where["value"] = rng.choice(SIZES)
+        return where
+    choices = {
+        "brand": ("product.brand", BRANDS, ["nord", "SPORT"]),
+        "category": ("product.category", CATEGORIES, ["wear", "JACK"]),
+        "currency": ("product.price.currency", ["SEK", "EUR", "sek"], ["e"]),
+        "color": ("product.attributes.color", [*COLORS, 3], ["RE"]),
+    }
+    name, values, fragments = choices[fact]
+    op = rng.choice(["eq", "ne", "in", "contains"])
+    if op == "in":
+        return {"property": name, "op": op, "values": rng.sample(values, 2)}
+    if op == "contains":
+        return {"property": name, "op": op, "value": rng.choice([*fragments, *values[:2]])}
+    return {"property": name, "op": op, "value": rng.choice(values)}
 
 
 def random_where(rng: random.Random) -> dict[str, Any]:
@@ -181,6 +285,7 @@ def random_rule(rng: random.Random, depth: int = 0) -> dict[str, Any]:
         "count",
         "count",
         "property",
+        "product",
         "first",
         "last",
         "never",
@@ -212,6 +317,19 @@ def random_rule(rng: random.Random, depth: int = 0) -> dict[str, Any]:
             "count": random_count(rng),
             "window": random_window(rng),
             "where": [random_where(rng) for _ in range(rng.randint(1, 2))],
+        }
+    if kind == "product":
+        wheres = [random_product_where(rng) for _ in range(rng.randint(1, 2))]
+        if rng.random() < 0.3:  # with a property of the interaction itself
+            wheres.insert(
+                rng.randint(0, len(wheres)), {"property": "rating", "op": "gte", "value": 3}
+            )
+        return {
+            "type": "count",
+            "schemaId": "review",
+            "count": random_count(rng),
+            "window": random_window(rng),
+            "where": wheres,
         }
     if kind in ("first", "last"):
         op = rng.choice(["before", "after", "withinLastDays", "moreThanDaysAgo"])
@@ -250,6 +368,7 @@ def test_the_compiled_query_selects_exactly_what_the_python_evaluator_selects(
     assert other_people
     people = populate(rng, alice, schemas)
     catalog = segment_catalog(tenant=alice.tenant)
+    products = product_documents(alice.tenant)
     partial = 0
     for attempt in range(60):
         rule = random_rule(rng)
@@ -257,7 +376,7 @@ def test_the_compiled_query_selects_exactly_what_the_python_evaluator_selects(
         compiled = {
             contact.pk for contact in rule_contacts(tenant=alice.tenant, rule=rule, catalog=catalog)
         }
-        expected = members(rule, people, catalog=catalog, now=NOW)
+        expected = members(rule, people, catalog=catalog, now=NOW, products=products)
         assert compiled == expected, f"seed {seed}, rule {attempt}: {rule}"
         # What refreshes and counts read: a lone count is answered from the interactions alone.
         ids = rule_member_ids(tenant=alice.tenant, rule=rule, catalog=catalog)
@@ -276,6 +395,8 @@ def test_the_generator_reaches_every_kind_of_condition() -> None:
         while stack:
             node = stack.pop()
             seen.add(node["type"] + (":where" if "where" in node else ""))
+            if any(w["property"].startswith("product.") for w in node.get("where", [])):
+                seen.add("count:product")
             stack.extend(node.get("rules", []))
             if "rule" in node:
                 stack.append(node["rule"])
@@ -285,6 +406,7 @@ def test_the_generator_reaches_every_kind_of_condition() -> None:
         "not",
         "count",
         "count:where",
+        "count:product",
         "first",
         "last",
         "never",
