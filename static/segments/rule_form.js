@@ -125,14 +125,15 @@
 
   // The typed input of one value of a property. A day picked for a date-time property is its
   // first instant, or its last where the day is the inclusive end (`end`).
-  function valueInput(type, prop, value, end) {
+  // `listId`: the datalist of values to suggest (a product fact's, from the catalog).
+  function valueInput(type, prop, value, end, listId) {
     if (prop && prop.enum) return enumSelect(prop.enum, value);
     if (type === "number" || type === "integer") return numberInput(value, { step: "any", inputmode: "decimal" });
     if (type === "date") {
       var dateTime = prop && prop.format === "date-time";
       return dateInput(value, dateTime ? (end ? asEndOfDay : asInstant) : asText);
     }
-    return textInput(value);
+    return textInput(value, listId);
   }
 
   function datalist(id, values) {
@@ -273,7 +274,12 @@
     opSelect.dataset.rebuild = "where-op";
     box.appendChild(field("Comparison", opSelect, base + "op"));
     var shown = [];
-    var make = function (value, end) { return valueInput(type, prop, value, end); };
+    var listId = null;
+    if (prop && prop.suggestions && prop.suggestions.length) {
+      listId = uid();
+      box.appendChild(datalist(listId, prop.suggestions));
+    }
+    var make = function (value, end) { return valueInput(type, prop, value, end, listId); };
     if (where.op === "in") {
       shown = ["values"];
       valueList(row, base + "values", "Value", Array.isArray(where.values) ? where.values : [where.value], make, box);

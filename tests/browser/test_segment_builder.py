@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from interactions.services.products import product_create
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.staff import staff_user_create
 from interactions.services.tags import contact_tag_add
@@ -24,17 +25,44 @@ from tests.segments.test_differential import random_rule
 PASSWORD = "a-long-password"
 pytestmark = pytest.mark.django_db(transaction=True)
 SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
+# The catalog, with the facts and attributes the differential tests' product rules name.
+PRODUCTS = [
+    {
+        "sku": "JKT-1",
+        "name": "Storm jacket",
+        "brand": "Nordkap",
+        "categories": ["Outerwear", "Jackets"],
+        "price": {"amount": 1299, "currency": "SEK"},
+        "attributes": {"color": "red", "size": 42, "organic": True},
+    },
+    {
+        "sku": "PRK-1",
+        "name": "Parka",
+        "brand": "Fjell Sport",
+        "categories": ["Outerwear", "Coats"],
+        "price": {"amount": 149.5, "currency": "EUR"},
+        "attributes": {"color": "Red", "size": "XL", "organic": False},
+    },
+    {"sku": "SNK-1", "name": "Runner", "brand": "Nordkap", "categories": ["Footwear"]},
+]
 
 
 @pytest.fixture
 def shop() -> Any:
-    """A tenant with reviews and purchases, some contacts tagged vip, and an API client."""
+    """A tenant with reviews (of products of its catalog) and purchases, some contacts tagged
+    vip, and an API client."""
     tenant = TenantFactory(slug="acme", name="Acme")
     review, purchase = make_schema(tenant), make_purchase_schema(tenant)
+    for product in PRODUCTS:
+        product_create(tenant=tenant, document=product)
+    skus = ["JKT-1", "SNK-1", "PRK-1", "SNK-1", "NO-SUCH-SKU", None]
     for index, ratings in enumerate([[5, 5, 4], [4, 4], [5], [2, 1, 1], [5, 2], []]):
         contact = ContactFactory(tenant=tenant, first_name=f"P{index}", last_name="Shopper")
         for rating in ratings:
-            make_interaction(contact, review, {"rating": rating})
+            payload: dict[str, Any] = {"rating": rating}
+            if skus[index] is not None:
+                payload["productSku"] = skus[index]
+            make_interaction(contact, review, payload)
         make_interaction(contact, purchase, {"amount": 10 * index, "channel": "Web"})
         if index in (0, 2, 4):
             contact_tag_add(tenant=tenant, contact=contact, name="vip")
@@ -163,6 +191,68 @@ def test_a_marketer_builds_a_segment_by_clicking_and_typing_and_gets_the_api_s_c
         page.get_by_role("group", name="Condition 2").get_by_label("Tag", exact=True).input_value()
         == "vip"
     )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_marketer_builds_a_segment_on_product_facts_with_the_catalog_s_suggestions(
+    live_server: Any, page: Any, problems: BrowserProblems, shop: Any, size: str
+) -> None:
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+    staff_user_create(tenant=shop, username="mia", password=PASSWORD, role=MARKETER)
+    log_in(page, live_server, "mia", PASSWORD)
+    page.goto(f"{live_server.url}/segments/new/")
+    page.get_by_role("button", name="+ Condition").click()
+    first = page.get_by_role("group", name="Condition 1")
+    first.get_by_label("Condition", exact=True).select_option(label="Wrote a review")
+    first.get_by_role("button", name="+ Property condition").click()
+    where = page.get_by_role("group", name="Condition 1, property condition 1")
+    where.get_by_label("Property", exact=True).select_option(label="Product category (any level)")
+    value = where.get_by_label("Value", exact=True)
+    # The catalog's categories are suggested, the most common first.
+    suggested = page.locator(f"datalist#{value.get_attribute('list')} option")
+    assert suggested.evaluate_all("options => options.map(o => o.value)") == [
+        "Outerwear",
+        "Coats",
+        "Footwear",
+        "Jackets",
+    ]
+    value.fill("Outerwear")
+    wait_for_count(page, "2 contacts match")  # P0 (a jacket) and P2 (a parka)
+    first.get_by_role("button", name="+ Property condition").click()
+    price = page.get_by_role("group", name="Condition 1, property condition 2")
+    price.get_by_label("Property", exact=True).select_option(label="Product price")
+    price.get_by_label("Comparison", exact=True).select_option(label="is at least")
+    price.get_by_label("Value", exact=True).fill("1000")
+    wait_for_count(page, "1 contact matches")
+    rule = builder_rule(page)
+    assert rule == {
+        "type": "all",
+        "rules": [
+            {
+                "type": "count",
+                "schemaId": "review",
+                "count": {"op": ">=", "value": 1},
+                "window": {"type": "allTime"},
+                "where": [
+                    {"property": "product.category", "op": "eq", "value": "Outerwear"},
+                    {"property": "product.price", "op": "gte", "value": 1000},
+                ],
+            }
+        ],
+    }
+    assert live_count(page) == api_count(shop, rule) == 1
+    assert page.locator("#rule-summary").inner_text() == (
+        "Contacts with at least 1 \N{MULTIPLICATION SIGN} Wrote a review where Product category "
+        "(any level) is Outerwear and Product price is at least 1,000."
+    )
+    overflow = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.builder *'))
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    assert overflow == []
+    screenshot(page, f"segment-builder-products-{size}")
 
 
 def corpus() -> list[Any]:

@@ -97,10 +97,32 @@ def test_the_builder_offers_schemas_and_segmentable_properties_by_display_name(
     assert choices["tags"] == ["vip"]
     assert choices["contactTypes"] == ["Member"]
     purchase, review = choices["schemas"]  # by display name
+    # A schema with productSku also offers the facts of its products (an empty catalog here).
     assert review == {
         "id": "review",
         "label": "Wrote a review",
-        "properties": [{"name": "rating", "label": "Rating", "type": "integer"}],
+        "properties": [
+            {"name": "rating", "label": "Rating", "type": "integer"},
+            {
+                "name": "product.brand",
+                "label": "Product brand",
+                "type": "string",
+                "suggestions": [],
+            },
+            {
+                "name": "product.category",
+                "label": "Product category (any level)",
+                "type": "string",
+                "suggestions": [],
+            },
+            {"name": "product.price", "label": "Product price", "type": "number"},
+            {
+                "name": "product.price.currency",
+                "label": "Product price currency",
+                "type": "string",
+                "suggestions": [],
+            },
+        ],
     }
     assert purchase["label"] == "Purchase"
     # Only properties with addToSegmentation; dates typed as dates with their format.

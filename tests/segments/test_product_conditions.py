@@ -10,6 +10,7 @@ import pytest
 
 from interactions.models import Contact, InteractionSchema, Tenant
 from interactions.services.products import product_create, product_delete, product_put
+from segments.builder import segment_builder_choices
 from segments.rules.checks import rule_problems
 from segments.selectors import rule_contacts, rule_member_ids, segment_catalog
 from segments.services.membership import segment_refresh
@@ -329,3 +330,30 @@ def test_the_checks_refuse_product_conditions_that_cannot_hold(
     rule = {"type": "count", "schemaId": schema_id, "where": [where]}
     problems = rule_problems(rule, catalog=segment_catalog(tenant=alice.tenant))
     assert [(p.field, p.message) for p in problems] == [(f"rule.where.0.{field}", message)]
+
+
+def test_the_builder_offers_product_facts_for_schemas_with_product_sku_only(
+    alice: Persona, review: InteractionSchema, catalog_of_four: None
+) -> None:
+    make_purchase_schema(alice.tenant)
+    choices = segment_builder_choices(tenant=alice.tenant)
+    by_schema = {
+        schema["id"]: {prop["name"]: prop for prop in schema["properties"]}
+        for schema in choices["schemas"]
+    }
+    assert not any(name.startswith("product.") for name in by_schema["purchase"])
+    offered = by_schema["review"]
+    assert offered["product.brand"]["suggestions"] == ["Nordkap", "Fjell"]
+    assert offered["product.category"]["suggestions"] == [
+        "Outerwear",
+        "Coats",
+        "Footwear",
+        "Jackets",
+        "Parkas",
+    ]
+    assert offered["product.price"]["type"] == "number"
+    assert offered["product.price.currency"]["suggestions"] == ["SEK", "EUR"]
+    # Attributes as the catalog holds them: a name, its most common type, its string values.
+    assert offered["product.attributes.color"]["suggestions"] == ["Red", "red"]
+    assert offered["product.attributes.waterproof"]["type"] == "boolean"
+    assert offered["product.attributes.size"]["type"] in ("number", "string")
