@@ -138,12 +138,13 @@ def rule_problems(document: Any, *, catalog: Catalog, prefix: str = "rule") -> l
 
 def _first_or_last_problems(node: Mapping[str, Any], catalog: Catalog, at: str) -> list[Problem]:
     needs = "date" if node["op"] in ("before", "after") else "days"
+    problems = _wheres_problems(node, catalog, at)
     if needs in node:
-        return []
-    return [Problem(f"{at}.{needs}", "required", f"is required by {node['op']}")]
+        return problems
+    return [Problem(f"{at}.{needs}", "required", f"is required by {node['op']}"), *problems]
 
 
-def _count_problems(node: Mapping[str, Any], catalog: Catalog, at: str) -> list[Problem]:
+def _wheres_problems(node: Mapping[str, Any], catalog: Catalog, at: str) -> list[Problem]:
     schema = catalog[node["schemaId"]]
     return [
         problem
@@ -156,7 +157,7 @@ def _count_problems(node: Mapping[str, Any], catalog: Catalog, at: str) -> list[
 _NODE_CHECKS: dict[str, Callable[[Mapping[str, Any], Catalog, str], list[Problem]]] = {
     "first": _first_or_last_problems,
     "last": _first_or_last_problems,
-    "count": _count_problems,
+    "count": _wheres_problems,
 }
 
 

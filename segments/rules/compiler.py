@@ -408,7 +408,9 @@ class _Compiler:
     def first_or_last(self, node: Mapping[str, Any]) -> Q:
         """first = the earliest createdDate, last = the latest; written with EXISTS:
         min <= t ⟺ some <= t; min >= t ⟺ some, and none < t (and the mirror for max)."""
-        matching = self.interactions(node["schemaId"]).filter(contact_id=OuterRef("pk"))
+        # The schema's interactions (or the rows of those meeting its ``where``): no window.
+        matching = self.matching({"schemaId": node["schemaId"], "where": node.get("where", [])})
+        matching = matching.filter(contact_id=OuterRef("pk"))
         op = node["op"]
         if op in ("before", "moreThanDaysAgo"):
             bound = (

@@ -9,8 +9,8 @@ the README):
   (``lastDays: 30`` includes an interaction exactly 30 days old; ``before`` includes the date);
 - a rule is evaluated over all the tenant's contacts, so ``count <= 2`` and ``never`` include
   contacts with no interactions at all;
-- ``first``/``last`` compare the earliest/latest ``createdDate`` of the schema; a contact with none
-  never matches them;
+- ``first``/``last`` compare the earliest/latest ``createdDate`` of the schema's interactions
+  (those meeting its ``where``, when it has one); a contact with none never matches them;
 - a property condition matches only interactions that have the property (``ne`` too); strings
   compare case-sensitively except ``contains``, which ignores case; date properties (string
   properties with format ``date`` or ``date-time``) compare as instants in UTC;
@@ -62,6 +62,7 @@ _DATE_TIME = {"type": "string", "format": "date-time", "maxLength": 40}
 _DAYS = {"type": "integer", "minimum": 0, "maximum": 36500}
 _COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
 _SCALAR = {"type": ["string", "number", "boolean"]}
+_WHERES = {"type": "array", "items": {"$ref": "#/$defs/where"}, "maxItems": 10}
 
 
 def _condition(kind: str, properties: dict[str, Any], required: Sequence[str]) -> dict[str, Any]:
@@ -179,11 +180,7 @@ RULE_JSON_SCHEMA: dict[str, Any] = {
                         "schemaId": _SCHEMA_ID,
                         "count": {"$ref": "#/$defs/count"},
                         "window": {"$ref": "#/$defs/window"},
-                        "where": {
-                            "type": "array",
-                            "items": {"$ref": "#/$defs/where"},
-                            "maxItems": 10,
-                        },
+                        "where": _WHERES,
                     },
                     ["schemaId"],
                 ),
@@ -195,6 +192,7 @@ RULE_JSON_SCHEMA: dict[str, Any] = {
                             "op": {"enum": list(DATE_OPS)},
                             "date": _DATE_TIME,
                             "days": _DAYS,
+                            "where": _WHERES,
                         },
                         ["schemaId", "op"],
                     )

@@ -168,6 +168,14 @@
     return Object.assign({}, box._extra, where);
   }
 
+  // The property conditions of a count, first or last row (kept as an empty list if loaded so).
+  function readWheres(row, rule) {
+    var wheres = row.querySelectorAll("[data-where]");
+    if (wheres.length || row._omitted.emptyWhere === false) {
+      rule.where = Array.prototype.map.call(wheres, function (box) { return readWhere(row, box.dataset.where); });
+    }
+  }
+
   function readCondition(row) {
     if (row._raw !== undefined) return clone(row._raw);
     var picked = control(row, row._pickerKey).value;
@@ -191,14 +199,12 @@
         }
         if (kind === "before" || kind === "after") window.date = readValue(row, "window.date");
         if (!(row._omitted.window && kind === "allTime")) rule.window = window;
-        var wheres = row.querySelectorAll("[data-where]");
-        if (wheres.length || row._omitted.emptyWhere === false) {
-          rule.where = Array.prototype.map.call(wheres, function (box) { return readWhere(row, box.dataset.where); });
-        }
+        readWheres(row, rule);
       } else if (what === "first" || what === "last") {
         rule.op = control(row, "op").value;
         if (rule.op === "before" || rule.op === "after") rule.date = readValue(row, "date");
         else rule.days = readValue(row, "days");
+        readWheres(row, rule);
       }
     } else if (picked === "tag") {
       rule = { type: "tag", name: readValue(row, "name") };
@@ -357,19 +363,8 @@
       what.dataset.rebuild = "what";
       main.appendChild(field("What", what, "type", "wide"));
       if (rule.type === "count") {
-        known.count = known.window = known.where = 1;
+        known.count = known.window = 1;
         countFields(row, rule, main);
-        whereHost = el("div", { class: "row-where" });
-        row._omitted.emptyWhere = Array.isArray(rule.where) ? false : undefined;
-        (rule.where || []).forEach(function (where, index) {
-          whereHost.appendChild(whereBox(row, where, index, schema));
-        });
-        var canAdd = schema && schema.properties.length && (rule.where || []).length < MAX_WHERE;
-        whereHost.appendChild(el("button", {
-          type: "button", class: "small-button", "data-action": "add-where", disabled: !canAdd,
-          text: "+ Property condition",
-          title: schema && !schema.properties.length ? "This interaction has no properties marked for segmentation" : null,
-        }));
       }
       if (rule.type === "first" || rule.type === "last") {
         known.op = 1;
@@ -383,6 +378,21 @@
           known.days = 1;
           main.appendChild(field("Days", numberInput(rule.days, { min: 0 }), "days", "short"));
         }
+      }
+      if (rule.type !== "never") {
+        // count, first and last: of the interactions meeting the property conditions.
+        known.where = 1;
+        whereHost = el("div", { class: "row-where" });
+        row._omitted.emptyWhere = Array.isArray(rule.where) ? false : undefined;
+        (rule.where || []).forEach(function (where, index) {
+          whereHost.appendChild(whereBox(row, where, index, schema));
+        });
+        var canAdd = schema && schema.properties.length && (rule.where || []).length < MAX_WHERE;
+        whereHost.appendChild(el("button", {
+          type: "button", class: "small-button", "data-action": "add-where", disabled: !canAdd,
+          text: "+ Property condition",
+          title: schema && !schema.properties.length ? "This interaction has no properties marked for segmentation" : null,
+        }));
       }
     } else if (rule.type === "tag") {
       known.name = 1;
@@ -446,7 +456,9 @@
         delete rule.where;
       } else rule = defaultCondition(value, choices);
     } else if (reason === "what") {
+      var kept = value !== "never" && rule.where ? rule.where : undefined;
       rule = { type: value, schemaId: rule.schemaId };
+      if (kept) rule.where = kept;
       if (value === "count") Object.assign(rule, { count: { op: ">=", value: 1 }, window: { type: "allTime" } });
       if (value === "first" || value === "last") Object.assign(rule, { op: "withinLastDays", days: 30 });
     } else if (reason === "count-op") {
@@ -461,7 +473,9 @@
     } else if (reason === "when-op") {
       var days = rule.days !== undefined ? rule.days : 30;
       var date = rule.date !== undefined ? rule.date : asInstant(today());
+      var wheres = rule.where;
       rule = { type: rule.type, schemaId: rule.schemaId, op: value };
+      if (wheres) rule.where = wheres;
       if (value === "before" || value === "after") rule.date = date;
       else rule.days = days;
     } else if (reason === "where-property" || reason === "where-op") {

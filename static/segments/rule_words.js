@@ -113,7 +113,9 @@
         var when = rule.op === "withinLastDays" ? "within the last " + rule.days + " days"
           : rule.op === "moreThanDaysAgo" ? "more than " + rule.days + " days ago"
           : rule.op + " " + shown(rule.date);
-        return rule.type + " " + name + " " + when;
+        var conditions = (rule.where || []).map(function (w) { return whereWords(w, schema); });
+        var of = conditions.length ? " (of those where " + conditions.join(" and ") + ")" : "";
+        return rule.type + " " + name + of + " " + when;
       }
       case "never":
         return "never " + name;

@@ -172,7 +172,15 @@ def evaluate(
     rows = [row for row in person.interactions if row.schema_id == rule["schemaId"]]
     if kind == "never":
         return not rows
+    properties = catalog[rule["schemaId"]].properties
     if kind in ("first", "last"):
+        rows = [
+            row
+            for row in rows
+            if all(
+                _where_matches(row, where, properties, products) for where in rule.get("where", [])
+            )
+        ]
         if not rows:
             return False
         times = [row.created_date for row in rows]
@@ -188,7 +196,6 @@ def evaluate(
         return moment >= bound if op == "withinLastDays" else moment <= bound
     # count
     start, end = window_bounds(rule.get("window"), now=now)
-    properties = catalog[rule["schemaId"]].properties
     n = 0
     for row in rows:
         if start is not None and row.created_date < start:

@@ -338,6 +338,10 @@ def random_rule(rng: random.Random, depth: int = 0) -> dict[str, Any]:
             rule["date"] = moment(rng).isoformat()
         else:
             rule["days"] = rng.choice(DAYS)
+        if rng.random() < 0.4:  # the first/last of the interactions meeting conditions
+            rule["where"] = (
+                [random_product_where(rng)] if rule["schemaId"] == "review" else [random_where(rng)]
+            )
         return rule
     if kind == "never":
         return {"type": kind, "schemaId": rng.choice(["review", "purchase"])}
@@ -396,7 +400,7 @@ def test_the_generator_reaches_every_kind_of_condition() -> None:
             node = stack.pop()
             seen.add(node["type"] + (":where" if "where" in node else ""))
             if any(w["property"].startswith("product.") for w in node.get("where", [])):
-                seen.add("count:product")
+                seen.add(node["type"] + ":product")
             stack.extend(node.get("rules", []))
             if "rule" in node:
                 stack.append(node["rule"])
@@ -408,6 +412,8 @@ def test_the_generator_reaches_every_kind_of_condition() -> None:
         "count:where",
         "count:product",
         "first",
+        "first:where",
+        "last:product",
         "last",
         "never",
         "contactType",

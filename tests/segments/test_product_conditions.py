@@ -357,3 +357,25 @@ def test_the_builder_offers_product_facts_for_schemas_with_product_sku_only(
     assert offered["product.attributes.color"]["suggestions"] == ["Red", "red"]
     assert offered["product.attributes.waterproof"]["type"] == "boolean"
     assert offered["product.attributes.size"]["type"] in ("number", "string")
+
+
+@pytest.mark.usefixtures("catalog_of_four")
+def test_first_and_last_of_the_interactions_about_products_meeting_conditions(
+    alice: Persona, review: InteractionSchema
+) -> None:
+    """ "Last reviewed outerwear more than 60 days ago", whatever else was reviewed since."""
+    reviewed(ann := person(alice.tenant, "ann"), review, "JKT-1", 90 * DAY)
+    reviewed(ann, review, "SNK-1", DAY)  # footwear: not what the condition looks at
+    reviewed(person(alice.tenant, "ben"), review, "PRK-1", 10 * DAY)
+    reviewed(person(alice.tenant, "cal"), review, "SNK-1", 90 * DAY)
+    outerwear = [{"property": "product.category", "op": "eq", "value": "Outerwear"}]
+    last = {"type": "last", "schemaId": "review", "op": "moreThanDaysAgo", "days": 60}
+    assert selected(alice, {**last, "where": outerwear}) == {"ann"}
+    assert selected(alice, last) == {"cal"}
+    first = {"type": "first", "schemaId": "review", "op": "withinLastDays", "days": 30}
+    assert selected(alice, {**first, "where": outerwear}) == {"ben"}
+    problems = rule_problems(
+        {**first, "where": [{"property": "product.colour", "op": "eq", "value": "red"}]},
+        catalog=segment_catalog(tenant=alice.tenant),
+    )
+    assert [p.field for p in problems] == ["rule.where.0.property"]
