@@ -57,7 +57,8 @@ urlpatterns = [
         name="interaction-detail",
     ),
     path("products", ProductCollectionApi.as_view(), name="product-collection"),
-    # Before the detail route: "bulk" is this route, never a SKU.
+    # Before the detail route: POST products/bulk upserts many; its other methods are the
+    # detail route's, for a product whose SKU is "bulk".
     path("products/bulk", ProductBulkApi.as_view(), name="product-bulk"),
     path("products/<path:sku>", ProductDetailApi.as_view(), name="product-detail"),
     path(

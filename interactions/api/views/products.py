@@ -37,6 +37,7 @@ SKU = OpenApiParameter(
     "sku", str, OpenApiParameter.PATH, description="The product's SKU, URL-encoded."
 )
 FILTERS = ("q", "brand", "category")
+BULK = "bulk"
 
 
 class ProductCollectionApi(TenantApiView):
@@ -98,7 +99,7 @@ class ProductDetailApi(TenantApiView):
         responses={200: ProductOutput, **errors(404)},
     )
     def get(self, request: Request, version: str, sku: str) -> Response:
-        return Response(ProductOutput(product_get(tenant=self.tenant, sku=sku)).data)
+        return _read(self, sku)
 
     @extend_schema(
         operation_id="products_replace",
@@ -112,13 +113,7 @@ class ProductDetailApi(TenantApiView):
         responses={200: ProductOutput, **errors(*BODY_ERRORS)},
     )
     def put(self, request: Request, version: str, sku: str) -> Response:
-        document = self.json_body()
-
-        def replace() -> Any:
-            product, _ = product_put(tenant=self.tenant, sku=sku, document=document)
-            return ProductOutput(product).data
-
-        return self.idempotent_write(document, write=replace)
+        return _replace(self, sku)
 
     @extend_schema(
         operation_id="products_delete",
@@ -129,6 +124,20 @@ class ProductDetailApi(TenantApiView):
     def delete(self, request: Request, version: str, sku: str) -> Response:
         product_delete(tenant=self.tenant, sku=sku)
         return Response(status=204)
+
+
+def _read(view: TenantApiView, sku: str) -> Response:
+    return Response(ProductOutput(product_get(tenant=view.tenant, sku=sku)).data)
+
+
+def _replace(view: TenantApiView, sku: str) -> Response:
+    document = view.json_body()
+
+    def replace() -> Any:
+        product, _ = product_put(tenant=view.tenant, sku=sku, document=document)
+        return ProductOutput(product).data
+
+    return view.idempotent_write(document, write=replace)
 
 
 def _result_out(index: int, result: ProductResult) -> dict[str, Any]:
@@ -143,9 +152,40 @@ def _result_out(index: int, result: ProductResult) -> dict[str, Any]:
 
 
 class ProductBulkApi(TenantApiView):
-    """Upsert up to 1,000 products at once (extension)."""
+    """Upsert up to 1,000 products at once (extension). The path is also that of a product whose
+    SKU is "bulk", which GET, PUT and DELETE reach as they reach any other."""
 
     max_body_setting = "API_PRODUCTS_BULK_MAX_BODY_BYTES"
+
+    @extend_schema(
+        operation_id="products_bulk_named_retrieve",
+        tags=EXTENSION,
+        description='The product whose SKU is "bulk", as GET products/{sku}.',
+        responses={200: ProductOutput, **errors(404)},
+    )
+    def get(self, request: Request, version: str) -> Response:
+        return _read(self, BULK)
+
+    @extend_schema(
+        operation_id="products_bulk_named_replace",
+        tags=EXTENSION,
+        description='Replaces or makes the product whose SKU is "bulk", as PUT products/{sku}.',
+        parameters=[IDEMPOTENCY],
+        request=ProductReplaceInput,
+        responses={200: ProductOutput, **errors(*BODY_ERRORS)},
+    )
+    def put(self, request: Request, version: str) -> Response:
+        return _replace(self, BULK)
+
+    @extend_schema(
+        operation_id="products_bulk_named_delete",
+        tags=EXTENSION,
+        description='Deletes the product whose SKU is "bulk", as DELETE products/{sku}.',
+        responses={204: None, **errors(404)},
+    )
+    def delete(self, request: Request, version: str) -> Response:
+        product_delete(tenant=self.tenant, sku=BULK)
+        return Response(status=204)
 
     @extend_schema(
         operation_id="products_bulk",

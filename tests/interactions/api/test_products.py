@@ -371,6 +371,21 @@ def test_bulk_upserts_the_valid_products_and_refuses_the_others_one_by_one(
     ]
 
 
+def test_a_product_named_bulk_is_read_replaced_and_deleted_like_any_other(
+    alice: Persona,
+) -> None:
+    assert alice.post("products", product("bulk")).status_code == 201
+
+    assert alice.get("products/bulk").json()["name"] == "Product bulk"
+    replaced = put(alice, "bulk", product("bulk", brand="Brand X"))
+    assert replaced.status_code == 200, replaced.content
+    assert alice.get("products/bulk").json()["brand"] == "Brand X"
+    assert alice.client.delete("/api/v2/products/bulk").status_code == 204
+    assert alice.get("products/bulk").status_code == 404
+    upserted = bulk(alice, [product("bulk")])
+    assert upserted.json()["upserted"] == 1
+
+
 def test_bulk_with_a_sku_twice_keeps_the_last(alice: Persona) -> None:
     response = bulk(alice, [product("A", name="first"), product("A", name="second")])
 

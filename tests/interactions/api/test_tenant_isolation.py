@@ -74,6 +74,19 @@ def products_bulk_naming(sku: Callable[[World], str]) -> Callable[[World], Args]
     return args
 
 
+PRODUCT_NOT_FOUND = {
+    "statusCode": 404,
+    "errorCode": "ProductNotFound",
+    "message": "No product with this SKU.",
+}
+BULK_NAME_REFUSED = {
+    "statusCode": 400,
+    "errorCode": "InvalidProduct",
+    "message": "The product is not valid.",
+    "errors": [{"field": "name", "code": "minLength", "message": "must not be empty"}],
+}
+
+
 def fresh_uuid(_world: World | None = None) -> str:
     return str(uuid.uuid4())
 
@@ -436,6 +449,29 @@ CASES: list[Case[World]] = [
         on_a=by_id("sku", a_product_sku),
         on_nothing=by_id("sku", no_product_sku),
     ),
+    # A's product whose SKU is "bulk", on the path it shares with the bulk upsert.
+    Case(
+        "product-bulk",
+        "GET",
+        variant='A\'s product "bulk"',
+        on_a=plain(),
+        expected=lambda w: (404, PRODUCT_NOT_FOUND),
+    ),
+    # A valid PUT makes B's own "bulk": test_a_product_named_bulk_is_each_tenant_s_own.
+    Case(
+        "product-bulk",
+        "PUT",
+        variant='A\'s product "bulk", a refused body',
+        on_a=lambda w: Args(body={"name": ""}),
+        expected=lambda w: (400, BULK_NAME_REFUSED),
+    ),
+    Case(
+        "product-bulk",
+        "DELETE",
+        variant='A\'s product "bulk"',
+        on_a=plain(),
+        expected=lambda w: (404, PRODUCT_NOT_FOUND),
+    ),
     # --- The admin site, as B's admin ---
     *(
         Case(
@@ -492,6 +528,7 @@ def world(alice: Persona, bob: Persona) -> World:
     )
     a_interaction = make_interaction(a_contact, a_schema)
     assert alice.post("products", {"sku": "A-SKU-1", "name": "Alice's jacket"}).status_code == 201
+    assert alice.post("products", {"sku": "bulk", "name": "Alice's bulk bag"}).status_code == 201
     return World(
         alice=alice,
         bob=bob,
@@ -519,6 +556,7 @@ def what_a_sees(world: World) -> list[tuple[int, Any]]:
         f"refusedinteractions/{world.a_refused_id}",
         "events/failed",
         f"products/{world.a_product_sku}",
+        "products/bulk",
         "products",
     ]
     seen = [(r.status_code, r.json()) for r in (a.get(path) for path in paths)]
@@ -590,6 +628,18 @@ def test_tenants_may_use_the_same_sku_independently(alice: Persona, bob: Persona
     assert bob.delete("products/SKU-1").status_code == 204
     assert alice.get("products/SKU-1").json()["name"] == "Alice's"
     assert bob.get("products/SKU-1").status_code == 404
+
+
+def test_a_product_named_bulk_is_each_tenant_s_own(alice: Persona, bob: Persona) -> None:
+    assert alice.post("products", {"sku": "bulk", "name": "Alice's"}).status_code == 201
+
+    made = bob.client.put("/api/v2/products/bulk", {"name": "Bob's"}, format="json")
+
+    assert made.status_code == 200
+    assert made.json()["name"] == "Bob's"
+    assert alice.get("products/bulk").json()["name"] == "Alice's"
+    assert bob.delete("products/bulk").status_code == 204
+    assert alice.get("products/bulk").json()["name"] == "Alice's"
 
 
 def test_tenants_may_use_the_same_schema_id_independently(
