@@ -13,6 +13,7 @@ re-exported here.
 from interactions.admin.base import TenantScopedAdmin, TenantScopedInline
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
+from interactions.api.product_serializers import product_representation
 from interactions.display import moment_text, number_text, position_text
 from interactions.extensions import (
     ContactCardPanel,
@@ -37,8 +38,13 @@ from interactions.models import (
     InteractionSchema,
     Tenant,
 )
-from interactions.schema_validation import NUMBER_RANGE, describe_properties, is_number
-from interactions.selectors import segmentable_values
+from interactions.schema_validation import (
+    NUMBER_RANGE,
+    RESERVED_PRODUCT_SKU,
+    describe_properties,
+    is_number,
+)
+from interactions.selectors import product_attribute_names, products_by_sku, segmentable_values
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
@@ -49,6 +55,7 @@ __all__ = [
     "DATE_TIME_RANGE",
     "MARKETER",
     "NUMBER_RANGE",
+    "RESERVED_PRODUCT_SKU",
     "Contact",
     "ContactCardPanel",
     "ContactTag",
@@ -74,6 +81,9 @@ __all__ = [
     "parse_instant",
     "parse_rfc3339",
     "position_text",
+    "product_attribute_names",
+    "product_representation",
+    "products_by_sku",
     "references_to",
     "segmentable_values",
     "tag_name_problems",
