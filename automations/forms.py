@@ -163,7 +163,8 @@ class AutomationForm(forms.Form):
         listed = self.schema_properties.get(automation.schema_id or 0)
         if listed is None or not name.startswith(PRODUCT_ATTRIBUTES):
             return
-        if _has_product_schema_properties(listed) and all(p["name"] != name for p in listed):
+        offers_product = any(prop["name"] in PRODUCT_FIELDS for prop in listed)
+        if offers_product and all(prop["name"] != name for prop in listed):
             listed.append(_attribute(name, value_type(automation.condition_value)))
 
     @staticmethod
@@ -289,10 +290,6 @@ def _has_product(schema: InteractionSchema) -> bool:
     return RESERVED_PRODUCT_SKU in schema.json_schema.get("properties", {})
 
 
-def _has_product_schema_properties(listed: list[dict[str, Any]]) -> bool:
-    return any(prop["name"] == RESERVED_PRODUCT_SKU for prop in listed)
-
-
 def _attribute(name: str, kind: str) -> dict[str, Any]:
     label = f"Product attribute: {name[len(PRODUCT_ATTRIBUTES) :]}"
     return {"name": name, "label": label, "type": kind, "format": None, "enum": []}
@@ -313,7 +310,7 @@ def _properties(schema: InteractionSchema, attributes: dict[str, str]) -> list[d
         }
         for prop in describe_properties(schema.json_schema)
     ]
-    if not _has_product_schema_properties(listed):
+    if not _has_product(schema):
         return listed
     listed += [
         {"name": name, "label": PRODUCT_LABELS[name], "type": kind, "format": None, "enum": []}

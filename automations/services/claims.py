@@ -5,7 +5,9 @@ The path of a run, and why it happens once:
 1. The core commits an interaction with its "received" event (the outbox).
 2. The dispatcher hands events to :func:`automations_handle_events` inside its transaction. Each
    match becomes a claim: an insert of ``(automation, contact, claim_key)`` that does nothing on
-   conflict, so a repeated event or a racing dispatcher can't make a second run.
+   conflict, so a repeated event or a racing dispatcher can't make a second run. A condition on
+   a product field is judged on the product the interaction's ``productSku`` names, read then
+   (one query per tenant of the batch, only when such a condition applies to its schema).
 3. After commit the claimed runs are sent to Celery; :func:`automation_runs_relay` (periodic)
    re-sends any pending run whose ``due_at`` has passed, so a lost message or a dead worker only
    delays a run.

@@ -17,7 +17,12 @@ from automations.models import Automation, AutomationRun
 from automations.services.actions import run_document
 from automations.services.automations import automation_create
 from automations.services.runs import automation_run_execute
-from automations.triggers import SPECIFIC_INTERACTION, TriggerSpec, interaction_matches
+from automations.triggers import (
+    SPECIFIC_INTERACTION,
+    TriggerSpec,
+    interaction_matches,
+    product_field_type,
+)
 from engage_site.api.exceptions import InvalidRequest
 from interactions.models import Contact, InteractionSchema, Product
 from interactions.services.events import interaction_events_dispatch
@@ -47,13 +52,12 @@ TAG = [{"type": "tag", "name": "fan"}]
 
 
 def product_spec(name: str, operator: str, value: Any) -> TriggerSpec:
+    """The spec the subscriber builds for a condition on a product field."""
     return TriggerSpec(
         kind=SPECIFIC_INTERACTION,
         schema_pk=1,
         property_name=name,
-        property_type={"product.price": "number"}.get(name, "string")
-        if not name.startswith("product.attributes.")
-        else ("number" if isinstance(value, int | float) else "string"),
+        property_type=product_field_type(name, value) or "",
         operator=operator,
         value=value,
         product_field=True,
@@ -427,6 +431,22 @@ def test_the_editor_offers_product_fields_for_schemas_with_a_sku_only(
     assert offered["product.attributes.organic"] == "boolean"
     assert not any(prop["name"].startswith("product.") for prop in data[str(purchase.pk)])
     assert "Product category (any level)" in page.content.decode()
+
+
+def test_the_editor_keeps_a_saved_attribute_no_recent_product_holds(
+    alice: Persona, marketer: Client, reviews: InteractionSchema
+) -> None:
+    automation = product_automation(
+        alice,
+        reviews,
+        property_name="product.attributes.fabric",
+        operator="equals",
+        condition_value="wool",
+    )
+    page = marketer.get(f"/automations/{automation.public_id}")
+    offered = page.context["form"].editor_data()[str(reviews.pk)]
+    assert {"name": "product.attributes.fabric", "type": "string"}.items() <= offered[-1].items()
+    assert '<option value="product.attributes.fabric" selected>' in page.content.decode()
 
 
 def test_the_editor_saves_a_product_condition_with_a_typed_value(
