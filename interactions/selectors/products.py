@@ -1,5 +1,7 @@
 """Reads of a tenant's product catalog."""
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 
 from engage_site.db import one_or_none
@@ -32,3 +34,39 @@ def product_get(*, tenant: Tenant, sku: str) -> Product:
     if product is None:
         raise ProductNotFound()
     return product
+
+
+def products_by_sku(*, tenant_id: int, skus: Collection[str]) -> dict[str, Product]:
+    """The tenant's products named by ``skus``, by SKU, in one query (none for no SKU); a SKU no
+    product has is left out."""
+    wanted = {sku for sku in skus if isinstance(sku, str) and not sku_problems(sku)}
+    if not wanted:
+        return {}
+    return {
+        product.sku: product
+        for product in Product.objects.filter(tenant_id=tenant_id, sku__in=wanted).order_by()
+    }
+
+
+def product_attribute_names(*, tenant_id: int, sample: int = 1000) -> dict[str, str]:
+    """The attribute names of the tenant's most recently updated products (up to ``sample`` of
+    them, so the cost is bounded whatever the catalog), each with the kind of value they hold:
+    ``number``, ``boolean`` or ``string`` (``string`` when the products disagree)."""
+    kinds: dict[str, str] = {}
+    rows = (
+        Product.objects.filter(tenant_id=tenant_id)
+        .exclude(attributes={})
+        .order_by("-updated_at", "-id")
+        .values_list("attributes", flat=True)[:sample]
+    )
+    for attributes in rows:
+        for name, value in attributes.items():
+            kind = (
+                "boolean"
+                if isinstance(value, bool)
+                else "number"
+                if isinstance(value, int | float)
+                else "string"
+            )
+            kinds[name] = kind if kinds.get(name, kind) == kind else "string"
+    return dict(sorted(kinds.items()))
