@@ -41,13 +41,27 @@
     });
   }
 
+  function reachable(box) {
+    var scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls && !box.hasAttribute("tabindex") && !box.querySelector(FOCUSABLE)) {
+      box.setAttribute("tabindex", "0");
+    }
+  }
+
   function reachScrollingBoxes() {
     document.querySelectorAll("#content *").forEach(function (box) {
       var overflow = window.getComputedStyle(box).overflowX;
-      var scrolls = (overflow === "auto" || overflow === "scroll") &&
-        box.scrollWidth > box.clientWidth;
-      if (scrolls && !box.hasAttribute("tabindex") && !box.querySelector(FOCUSABLE)) {
-        box.setAttribute("tabindex", "0");
+      if (overflow !== "auto" && overflow !== "scroll") {
+        return;
+      }
+      reachable(box);
+      // A box may start to scroll later, when its content or its own width changes (a late
+      // font, a row the page adds): look again then, not only at load.
+      if (window.ResizeObserver && !box.dataset.watched) {
+        box.dataset.watched = "1";
+        var observer = new ResizeObserver(function () { reachable(box); });
+        observer.observe(box);
+        Array.prototype.forEach.call(box.children, function (child) { observer.observe(child); });
       }
     });
   }
@@ -65,4 +79,7 @@
   }
   window.addEventListener("load", all);
   window.addEventListener("resize", reachScrollingBoxes);
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(reachScrollingBoxes);
+  }
 })();
