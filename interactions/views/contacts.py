@@ -163,11 +163,7 @@ def contact_card_page(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUI
         ),
         "attributes": _attributes(card.contact),
         "products": (
-            contact_products(
-                tenant=tenant,
-                contact_id=card.contact.pk,
-                colors={item.schema_pk: item.color for item in card.summary},
-            )
+            contact_products(tenant=tenant, contact_id=card.contact.pk, kinds=card.summary)
             if tab == OVERVIEW
             else []
         ),
