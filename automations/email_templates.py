@@ -170,6 +170,16 @@ def template_render(
         raise TemplateError(_reason(error, limits)) from None
 
 
+def template_names(source: str, *, limits: TemplateLimits | None = None) -> set[str]:
+    """The top-level names ``source`` reads (``contact``, ``product``, …), so a sender fetches
+    only what a template uses; none for a template that can't be compiled (it can't render)."""
+    try:
+        template = _compiled(source, limits or TemplateLimits.configured())
+    except TemplateError:
+        return set()
+    return set(template.analyze(include_partials=False).globals)
+
+
 def _private_name(segments: Any) -> str | None:
     for segment in segments:
         if isinstance(segment, list) and (found := _private_name(segment)):

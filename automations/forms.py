@@ -1,9 +1,11 @@
 """The automation editor: trigger, condition and entry rule (the actions are ``action_forms``).
 
 Schemas are offered by display name; the condition's property by its display name, grouped by
-schema, and the page's script keeps only the chosen schema's group and gives the value box the
-property's type (number, date, a list for an enum, yes/no). Fields that do not apply to the
-chosen trigger or entry rule are hidden by the script and ignored by the services.
+schema (a schema with ``productSku`` also offers the product's brand, category, price, currency
+and the attributes its catalog's recent products hold), and the page's script keeps only the
+chosen schema's group and gives the value box the property's type (number, date, a list for an
+enum, yes/no). Fields that do not apply to the chosen trigger or entry rule are hidden by the
+script and ignored by the services.
 """
 
 import json
@@ -17,9 +19,28 @@ from django import forms
 from automations.action_forms import action_formset
 from automations.email_templates import TemplateLimits
 from automations.models import Automation
-from automations.triggers import ONE_OF, SPECIFIC_INTERACTION
+from automations.triggers import (
+    ONE_OF,
+    PRODUCT_ATTRIBUTES,
+    PRODUCT_FIELDS,
+    SPECIFIC_INTERACTION,
+    value_type,
+)
 from engage_site.api.exceptions import InvalidRequest
-from interactions.public import InteractionSchema, Tenant, describe_properties
+from interactions.public import (
+    RESERVED_PRODUCT_SKU,
+    InteractionSchema,
+    Tenant,
+    describe_properties,
+    product_attribute_names,
+)
+
+PRODUCT_LABELS = {
+    "product.brand": "Product brand",
+    "product.category": "Product category (any level)",
+    "product.price": "Product price (amount)",
+    "product.price.currency": "Product price currency",
+}
 
 # Where a service's problem (named by its API field) is shown on the page.
 FIELD_OF_PROBLEM = {
@@ -123,10 +144,28 @@ class AutomationForm(forms.Form):
         self.fields["schemas"].queryset = by_name  # type: ignore[attr-defined]
         self.fields["schema"].queryset = by_name  # type: ignore[attr-defined]
         # The script and the no-script page both need every schema's properties at hand.
-        self.schema_properties = {schema.pk: _properties(schema) for schema in live}
+        attributes = (
+            product_attribute_names(tenant_id=tenant.pk)
+            if any(_has_product(schema) for schema in live)
+            else {}
+        )
+        self.schema_properties = {schema.pk: _properties(schema, attributes) for schema in live}
+        if automation is not None:
+            self._keep_saved_attribute(automation)
         self.schema_choices = live
         shown = list(automation.actions) if automation is not None and data is None else None
         self.actions = action_formset(data, actions=shown)
+
+    def _keep_saved_attribute(self, automation: Automation) -> None:
+        """A saved condition on a product attribute the recent products don't hold stays on
+        offer (typed as its value is), so that editing the automation doesn't lose it."""
+        name = automation.property_name
+        listed = self.schema_properties.get(automation.schema_id or 0)
+        if listed is None or not name.startswith(PRODUCT_ATTRIBUTES):
+            return
+        offers_product = any(prop["name"] in PRODUCT_FIELDS for prop in listed)
+        if offers_product and all(prop["name"] != name for prop in listed):
+            listed.append(_attribute(name, value_type(automation.condition_value)))
 
     @staticmethod
     def initial_for(automation: Automation) -> dict[str, Any]:
@@ -223,7 +262,10 @@ class AutomationForm(forms.Form):
         else:
             value = _parse_value(entered) if entered else None
         if schema is not None and value is not None:
-            value = _as_declared(schema, property_name, value, self.tenant)
+            declared = {
+                prop["name"]: prop["type"] for prop in self.schema_properties.get(schema.pk, [])
+            }
+            value = _as_declared(schema, property_name, value, self.tenant, declared)
         fields = {
             "name": data["name"],
             "is_active": data.get("is_active", False),
@@ -244,11 +286,21 @@ def _schema_label(schema: InteractionSchema) -> str:
     return str(schema.display_name or schema.schema_id)
 
 
-def _properties(schema: InteractionSchema) -> list[dict[str, Any]]:
+def _has_product(schema: InteractionSchema) -> bool:
+    return RESERVED_PRODUCT_SKU in schema.json_schema.get("properties", {})
+
+
+def _attribute(name: str, kind: str) -> dict[str, Any]:
+    label = f"Product attribute: {name[len(PRODUCT_ATTRIBUTES) :]}"
+    return {"name": name, "label": label, "type": kind, "format": None, "enum": []}
+
+
+def _properties(schema: InteractionSchema, attributes: dict[str, str]) -> list[dict[str, Any]]:
     """A schema's properties as the editor shows them: name, display name, type, format, and the
-    values an enum allows."""
+    values an enum allows; then, for a schema with ``productSku``, the product's fields and the
+    ``attributes`` (name: kind of value) of the catalog."""
     specs = schema.json_schema.get("properties", {})
-    return [
+    listed = [
         {
             "name": prop.name,
             "label": prop.display_name,
@@ -258,12 +310,30 @@ def _properties(schema: InteractionSchema) -> list[dict[str, Any]]:
         }
         for prop in describe_properties(schema.json_schema)
     ]
+    if not _has_product(schema):
+        return listed
+    listed += [
+        {"name": name, "label": PRODUCT_LABELS[name], "type": kind, "format": None, "enum": []}
+        for name, kind in PRODUCT_FIELDS.items()
+    ]
+    listed += [_attribute(PRODUCT_ATTRIBUTES + name, kind) for name, kind in attributes.items()]
+    return listed
 
 
-def _as_declared(schema: InteractionSchema, property_name: str, value: Any, tenant: Tenant) -> Any:
+def _as_declared(
+    schema: InteractionSchema,
+    property_name: str,
+    value: Any,
+    tenant: Tenant,
+    declared: dict[str, str],
+) -> Any:
     """Typed-in values for a string property stay strings ("10" is not the number 10); a date
-    and time picked without an offset is read in the tenant's time zone."""
-    spec = schema.json_schema.get("properties", {}).get(property_name, {})
+    and time picked without an offset is read in the tenant's time zone. ``declared`` are the
+    types of the properties on offer: a product attribute the catalog's recent products don't
+    hold keeps the type it was typed in (10 a number, red a text)."""
+    spec = schema.json_schema.get("properties", {}).get(property_name)
+    if spec is None:
+        spec = {"type": declared.get(property_name, "")}
     if spec.get("type", "string") != "string":
         return value
     if isinstance(value, list):

@@ -3,6 +3,13 @@
 No ORM queries: the subscriber builds a :class:`TriggerSpec` from an automation and asks
 :func:`interaction_matches`; forms and the API check a condition with :func:`condition_problems`.
 
+A "New specific interaction" condition may also name a field of the product the interaction's
+``productSku`` names (``product.brand``, ``product.category``, ``product.price``,
+``product.price.currency``, ``product.attributes.<name>``), for a schema that has ``productSku``.
+The subscriber looks the product up when it judges the trigger and hands its wire shape here;
+the condition holds when any of the product's values for the field does (a category at any level
+of the path), and never when there is no product or it lacks the field.
+
 Values are read with the core's readers (``is_number``, ``parse_rfc3339``, ``parse_date``), the
 same that kept them in the payload: a condition holds only values every layer can hold, and a
 stored value outside them (kept before the bounds existed) matches nothing, never raises.
@@ -30,6 +37,17 @@ COMPARISONS = ("gt", "gte", "lt", "lte")
 OPERATORS = (EQUALS, ONE_OF, *COMPARISONS)
 MAX_ONE_OF_VALUES = 100
 
+# Product fields a condition may name, with the type they compare as; an attribute compares as
+# the type of the condition's value (a number with numbers, text with text, yes/no with yes/no).
+PRODUCT_FIELDS = {
+    "product.brand": "string",
+    "product.category": "string",
+    "product.price": "number",
+    "product.price.currency": "string",
+}
+PRODUCT_ATTRIBUTES = "product.attributes."
+PRODUCT_FIELD_NAMES = (*PRODUCT_FIELDS, PRODUCT_ATTRIBUTES + "<name>")
+
 
 @dataclass(frozen=True)
 class TriggerSpec:
@@ -43,6 +61,45 @@ class TriggerSpec:
     property_format: str | None = None
     operator: str = EQUALS
     value: Any = None
+    # The property is a field of the interaction's product, not of its payload.
+    product_field: bool = False
+
+
+def value_type(value: Any) -> str:
+    """The type a condition's value is of (a list's first item for "is one of")."""
+    first = value[0] if isinstance(value, list) and value else value
+    if isinstance(first, bool):
+        return "boolean"
+    return "number" if isinstance(first, int | float) else "string"
+
+
+def product_field_type(name: str, value: Any) -> str | None:
+    """The type a condition on the product field ``name`` compares as, or None when ``name``
+    names no product field."""
+    if name in PRODUCT_FIELDS:
+        return PRODUCT_FIELDS[name]
+    if name.startswith(PRODUCT_ATTRIBUTES) and len(name) > len(PRODUCT_ATTRIBUTES):
+        return value_type(value)
+    return None
+
+
+def product_value(product: Mapping[str, Any] | None, name: str) -> Any:
+    """The product's value of the field ``name`` (its wire shape: the category path is a list),
+    or None when there is no product or it lacks the field."""
+    if product is None:
+        return None
+    price = product.get("price") or {}
+    if name == "product.brand":
+        return product.get("brand")
+    if name == "product.category":
+        return list(product.get("categories") or []) or None
+    if name == "product.price":
+        return price.get("amount")
+    if name == "product.price.currency":
+        return price.get("currency")
+    if name.startswith(PRODUCT_ATTRIBUTES):
+        return (product.get("attributes") or {}).get(name[len(PRODUCT_ATTRIBUTES) :])
+    return None
 
 
 def _comparable(value: Any, type_name: str, format_name: str | None) -> Any:
@@ -66,14 +123,31 @@ def is_ordered(type_name: str, format_name: str | None) -> bool:
     return type_name in ("number", "integer") or format_name in ("date", "date-time")
 
 
-def interaction_matches(spec: TriggerSpec, *, schema_pk: int, payload: Mapping[str, Any]) -> bool:
+def interaction_matches(
+    spec: TriggerSpec,
+    *,
+    schema_pk: int,
+    payload: Mapping[str, Any],
+    product: Mapping[str, Any] | None = None,
+) -> bool:
+    """Whether an interaction of ``schema_pk`` with ``payload`` fires the trigger; ``product`` is
+    the wire shape of the product its ``productSku`` names (None: none, or not looked up)."""
     if spec.kind == NEW_INTERACTION:
         return not spec.schema_pks or schema_pk in spec.schema_pks
     if spec.kind != SPECIFIC_INTERACTION or schema_pk != spec.schema_pk:
         return False
+    if spec.product_field:
+        found = product_value(product, spec.property_name)
+        levels = found if spec.property_name == "product.category" and found else [found]
+        return any(_holds(spec, level) for level in levels if level is not None)
     if spec.property_name not in payload:
         return False
-    actual = _comparable(payload[spec.property_name], spec.property_type, spec.property_format)
+    return _holds(spec, payload[spec.property_name])
+
+
+def _holds(spec: TriggerSpec, value: Any) -> bool:
+    """Whether the condition holds for one value of the property."""
+    actual = _comparable(value, spec.property_type, spec.property_format)
     if actual is None:
         return False
     if spec.operator == ONE_OF:

@@ -13,6 +13,7 @@ re-exported here.
 from interactions.admin.base import TenantScopedAdmin, TenantScopedInline
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
+from interactions.api.product_serializers import product_representation
 from interactions.display import moment_text, money_text, number_text, position_text
 from interactions.extensions import (
     ContactCardPanel,
@@ -43,7 +44,12 @@ from interactions.schema_validation import (
     describe_properties,
     is_number,
 )
-from interactions.selectors import segment_products, segmentable_values
+from interactions.selectors import (
+    product_attribute_names,
+    products_by_sku,
+    segment_products,
+    segmentable_values,
+)
 from interactions.services.roles import ADMIN, MARKETER
 from interactions.services.tags import contact_tag_add, tag_name_problems
 from interactions.views.access import tenant_page
@@ -81,6 +87,9 @@ __all__ = [
     "parse_instant",
     "parse_rfc3339",
     "position_text",
+    "product_attribute_names",
+    "product_representation",
+    "products_by_sku",
     "references_to",
     "segment_products",
     "segmentable_values",

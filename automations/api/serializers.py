@@ -16,11 +16,25 @@ class AutomationInput(serializers.Serializer[Any]):
         child=StrictCharField(max_length=64), required=False, default=list, max_length=50
     )
     schemaId = StrictCharField(max_length=64, required=False, allow_null=True, default=None)
-    property = StrictCharField(max_length=128, required=False, default="")
+    property = StrictCharField(
+        max_length=128,
+        required=False,
+        default="",
+        help_text="specific_interaction: a property of the schema, or for a schema with "
+        "productSku a field of the interaction's product: product.brand, product.category (any "
+        "level of the path), product.price (the amount), product.price.currency, "
+        "product.attributes.<name>.",
+    )
     operator = serializers.ChoiceField(
         choices=Automation.Operator.values, required=False, default=""
     )
-    value = serializers.JSONField(required=False, allow_null=True, default=None)
+    value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Compared as the property's type; for product.attributes.<name>, the value's "
+        "type decides (a number with numeric attributes, a text with text).",
+    )
     entryRule = serializers.ChoiceField(
         choices=Automation.EntryRule.values, default=Automation.EntryRule.ONCE
     )

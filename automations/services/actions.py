@@ -16,10 +16,17 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from automations.action_documents import EMAIL, TAG, WEBHOOK
-from automations.email_templates import TemplateError, template_render
+from automations.email_templates import TemplateError, template_names, template_render
 from automations.models import AutomationRun
 from automations.services.webhooks import WebhookError, signing_keys, webhook_policy, webhook_post
-from interactions.public import Contact, Interaction, contact_tag_add
+from interactions.public import (
+    RESERVED_PRODUCT_SKU,
+    Contact,
+    Interaction,
+    contact_tag_add,
+    product_representation,
+    products_by_sku,
+)
 
 
 class ActionFailed(Exception):
@@ -32,6 +39,32 @@ class ActionFailed(Exception):
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def needs_product(actions: list[dict[str, Any]]) -> bool:
+    """Whether performing ``actions`` uses the interaction's product: a webhook body carries it,
+    an email only when its subject or body names ``product``."""
+    return any(
+        action.get("type") == WEBHOOK
+        or (
+            action.get("type") == EMAIL
+            and any(
+                "product" in template_names(str(action.get(part) or ""))
+                for part in ("subject", "body")
+            )
+        )
+        for action in actions
+    )
+
+
+def _product(run: AutomationRun, interaction: Interaction | None) -> dict[str, Any] | None:
+    """The product the interaction's ``productSku`` names, as the API shows it (its facts now),
+    or None: no SKU, no such product, or no action of the run uses it (then nothing is read)."""
+    sku = interaction.payload.get(RESERVED_PRODUCT_SKU) if interaction else None
+    if not isinstance(sku, str) or not needs_product(list(run.automation.actions)):
+        return None
+    found = products_by_sku(tenant_id=run.tenant_id, skus=[sku]).get(sku)
+    return product_representation(found) if found else None
 
 
 def run_document(run: AutomationRun) -> dict[str, Any]:
@@ -62,6 +95,7 @@ def run_document(run: AutomationRun) -> dict[str, Any]:
             "receivedAt": _iso(run.interaction_received_at),
             "payload": dict(interaction.payload) if interaction else None,
         },
+        "product": _product(run, interaction),
     }
 
 
@@ -84,6 +118,8 @@ def _template_context(document: dict[str, Any]) -> dict[str, Any]:
             "payload": interaction["payload"] or {},
         },
         "automation": {"name": document["automation"]["name"]},
+        # The wire shape: {{ product.name }}, {{ product.price.amount }}, {{ product.brand }}.
+        "product": document.get("product"),
     }
 
 

@@ -13,10 +13,20 @@ from automations.action_documents import action_problems
 from automations.models import Automation, AutomationRun
 from automations.models.automations import new_webhook_secret
 from automations.services.webhooks import webhook_policy
-from automations.triggers import condition_problems
+from automations.triggers import (
+    PRODUCT_FIELD_NAMES,
+    condition_problems,
+    product_field_type,
+)
 from engage_site.api.exceptions import InvalidRequest
 from engage_site.api.problems import Problem
-from interactions.public import Contact, InteractionSchema, Tenant, describe_properties
+from interactions.public import (
+    RESERVED_PRODUCT_SKU,
+    Contact,
+    InteractionSchema,
+    Tenant,
+    describe_properties,
+)
 
 MAX_PERIOD_DAYS = 3650
 EDITABLE = (
@@ -33,12 +43,52 @@ EDITABLE = (
 )
 
 
-def property_description(schema: InteractionSchema, name: str) -> tuple[str, str | None] | None:
-    """(type, format) of a schema's property, or None if it has no such property."""
-    for described in describe_properties(schema.json_schema):
-        if described.name == name:
-            return described.type, described.format
+@dataclass(frozen=True)
+class ConditionProperty:
+    """What a condition's property is: its type and format, and whether it is a field of the
+    interaction's product (``product.brand``, …) rather than of its payload."""
+
+    type: str
+    format: str | None = None
+    product_field: bool = False
+
+
+def condition_property(
+    schema: InteractionSchema, name: str, value: Any = None
+) -> ConditionProperty | None:
+    """The property ``name`` of a schema's interactions, or None if there is no such property.
+
+    A schema's own property comes first; a schema with ``productSku`` also has the product
+    fields, an attribute taking the type of the condition's ``value``."""
+    described = describe_properties(schema.json_schema)
+    for prop in described:
+        if prop.name == name:
+            return ConditionProperty(prop.type, prop.format)
+    product_type = product_field_type(name, value)
+    if product_type and any(prop.name == RESERVED_PRODUCT_SKU for prop in described):
+        return ConditionProperty(product_type, None, product_field=True)
     return None
+
+
+def _unknown_property(schema: InteractionSchema, name: str) -> Problem:
+    has_sku = any(
+        prop.name == RESERVED_PRODUCT_SKU for prop in describe_properties(schema.json_schema)
+    )
+    if product_field_type(name, None) and not has_sku:
+        return Problem(
+            "property",
+            "invalid",
+            f"product fields apply to schemas with {RESERVED_PRODUCT_SKU}; the schema {schema} "
+            "has none",
+        )
+    if has_sku:
+        return Problem(
+            "property",
+            "invalid",
+            f"must be a property of the schema {schema} or a product field "
+            f"({', '.join(PRODUCT_FIELD_NAMES)})",
+        )
+    return Problem("property", "invalid", f"must be a property of the schema {schema}")
 
 
 def automation_problems(
@@ -65,17 +115,17 @@ def automation_problems(
         if schema is None or schema.tenant_id != automation.tenant_id or schema.deleted_at:
             problems.append(Problem("schemaId", "required", "must name one of your schemas"))
         else:
-            described = property_description(schema, automation.property_name)
+            described = condition_property(
+                schema, automation.property_name, automation.condition_value
+            )
             if described is None:
-                problems.append(
-                    Problem("property", "invalid", f"must be a property of the schema {schema}")
-                )
+                problems.append(_unknown_property(schema, automation.property_name))
             else:
                 problems += condition_problems(
                     operator=automation.operator,
                     value=automation.condition_value,
-                    property_type=described[0],
-                    property_format=described[1],
+                    property_type=described.type,
+                    property_format=described.format,
                 )
     elif automation.entry_rule == Automation.EntryRule.ONCE_PER_VALUE:
         problems.append(

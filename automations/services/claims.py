@@ -5,7 +5,9 @@ The path of a run, and why it happens once:
 1. The core commits an interaction with its "received" event (the outbox).
 2. The dispatcher hands events to :func:`automations_handle_events` inside its transaction. Each
    match becomes a claim: an insert of ``(automation, contact, claim_key)`` that does nothing on
-   conflict, so a repeated event or a racing dispatcher can't make a second run.
+   conflict, so a repeated event or a racing dispatcher can't make a second run. A condition on
+   a product field is judged on the product the interaction's ``productSku`` names, read then
+   (one query per tenant of the batch, only when such a condition applies to its schema).
 3. After commit the claimed runs are sent to Celery; :func:`automation_runs_relay` (periodic)
    re-sends any pending run whose ``due_at`` has passed, so a lost message or a dead worker only
    delays a run.
@@ -27,11 +29,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from automations.models import Automation, AutomationRun
-from automations.services.automations import property_description
+from automations.services.automations import condition_property
 from automations.services.relay import runs_enqueue
 from automations.services.runs import automation_run_execute
-from automations.triggers import TriggerSpec, interaction_matches, value_key
-from interactions.public import Interaction, InteractionEvent
+from automations.triggers import TriggerSpec, interaction_matches, product_value, value_key
+from interactions.public import (
+    RESERVED_PRODUCT_SKU,
+    Interaction,
+    InteractionEvent,
+    product_representation,
+    products_by_sku,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +52,54 @@ def trigger_spec(automation: Automation) -> TriggerSpec:
             schema_pks=frozenset(schema.pk for schema in automation.schemas.all()),
         )
     schema = automation.schema
-    described = property_description(schema, automation.property_name) if schema else None
-    property_type, property_format = described or ("string", None)
+    value = automation.condition_value
+    described = condition_property(schema, automation.property_name, value) if schema else None
     return TriggerSpec(
         kind=automation.trigger,
         schema_pk=schema.pk if schema else None,
         property_name=automation.property_name,
-        property_type=property_type,
-        property_format=property_format,
+        property_type=described.type if described else "string",
+        property_format=described.format if described else None,
         operator=automation.operator,
-        value=automation.condition_value,
+        value=value,
+        product_field=bool(described and described.product_field),
     )
 
 
-def claim_key(automation: Automation, interaction: Interaction) -> str | None:
+def _sku(interaction: Interaction) -> str | None:
+    sku = interaction.payload.get(RESERVED_PRODUCT_SKU)
+    return sku if isinstance(sku, str) else None
+
+
+def _products(
+    interactions: Sequence[Interaction], specs_by_tenant: dict[int, list[TriggerSpec]]
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The products (wire shape, by tenant and SKU) of the interactions a product condition
+    judges: one query per tenant of the batch that has one, none when no condition names a
+    product field of the interaction's schema."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for interaction in interactions:
+        sku = _sku(interaction)
+        judged = any(
+            spec.product_field and spec.schema_pk == interaction.schema_id
+            for spec in specs_by_tenant.get(interaction.tenant_id, ())
+        )
+        if sku and judged:
+            wanted[interaction.tenant_id].add(sku)
+    return {
+        (tenant_id, sku): product_representation(product)
+        for tenant_id, skus in wanted.items()
+        for sku, product in products_by_sku(tenant_id=tenant_id, skus=skus).items()
+    }
+
+
+def claim_key(automation: Automation, interaction: Interaction, *, value: Any) -> str | None:
     """The key that makes this run unique for its entry rule, or None if the rule keeps the
     contact out.
+
+    "Once per contact per value" keys on ``value``, the value of the condition's property: the
+    payload's, or for a product field the product's when the trigger was judged (its brand, its
+    price, its whole category path, …).
 
     "Every N days" chains each run to the one before it (``after:<previous run id>``): two
     claimers that see the same last run compute the same key, so only one of them gets in.
@@ -70,7 +110,6 @@ def claim_key(automation: Automation, interaction: Interaction) -> str | None:
     if rule == Automation.EntryRule.EVERY_TIME:
         return f"interaction:{interaction.pk.hex}"
     if rule == Automation.EntryRule.ONCE_PER_VALUE:
-        value = interaction.payload.get(automation.property_name)
         return "value:" + hashlib.sha256(value_key(value).encode()).hexdigest()[:64]
     last = (
         AutomationRun.objects.filter(automation=automation, contact_id=interaction.contact_id)
@@ -120,6 +159,13 @@ def automations_handle_events(events: Sequence[InteractionEvent]) -> None:
         for group in by_tenant.values()
         for automation in group
     }
+    products = _products(
+        list(interactions.values()),
+        {
+            tenant_id: [specs[automation.pk] for automation in group]
+            for tenant_id, group in by_tenant.items()
+        },
+    )
     now = timezone.now()
     due = now + timedelta(seconds=settings.AUTOMATIONS_LEASE_SECONDS)
     claims: dict[tuple[int, Any, str], AutomationRun] = {}
@@ -131,12 +177,20 @@ def automations_handle_events(events: Sequence[InteractionEvent]) -> None:
         for automation in by_tenant.get(event.tenant_id, ()):
             if automation.active_since and interaction.received_at < automation.active_since:
                 continue
+            spec = specs[automation.pk]
+            sku = _sku(interaction) if spec.product_field else None
+            product = products.get((interaction.tenant_id, sku)) if sku else None
             matched = interaction_matches(
-                specs[automation.pk], schema_pk=interaction.schema_id, payload=interaction.payload
+                spec, schema_pk=interaction.schema_id, payload=interaction.payload, product=product
             )
             if not matched:
                 continue
-            key = claim_key(automation, interaction)
+            value = (
+                product_value(product, spec.property_name)
+                if spec.product_field
+                else interaction.payload.get(spec.property_name)
+            )
+            key = claim_key(automation, interaction, value=value)
             if key is None:
                 continue
             claims.setdefault(
@@ -166,8 +220,6 @@ def automations_handle_events(events: Sequence[InteractionEvent]) -> None:
         transaction.on_commit(lambda: runs_start([str(pk) for pk in won]))
 
 
-# A worker that just claimed this few runs executes them itself (one task hop less per run);
-# more are spread over the workers.
 # A worker that just claimed this few runs executes them itself (one task hop less per run);
 # more are spread over the workers.
 INLINE_RUNS = 4

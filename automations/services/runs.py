@@ -149,6 +149,7 @@ def automation_webhook_test(*, tenant: Tenant, automation: Automation, url: str)
         "automation": {"id": str(automation.public_id), "name": automation.name},
         "contact": None,
         "interaction": None,
+        "product": None,
     }
     try:
         webhook_post(

@@ -27,14 +27,19 @@ import itertools
 import os
 import random
 import statistics
+import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# The app's ids, as its write paths make them (time-ordered).
+from interactions.ids import uuid7
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/engage_bench_segments"
 PLAIN = "interactions_interaction"
@@ -332,7 +337,7 @@ def main() -> None:
         def new_rows(count: int) -> list[tuple[Any, ...]]:
             return [
                 (
-                    uuid.uuid4(),
+                    uuid7(),
                     tenant_id,
                     rng.choice(contacts),
                     rng.choice(schema_ids),

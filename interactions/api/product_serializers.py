@@ -92,22 +92,28 @@ class ProductOutput(serializers.Serializer):
     updated = serializers.DateTimeField()
 
     def to_representation(self, instance: Product) -> dict[str, Any]:
-        price = None
-        if instance.price_amount is not None:
-            price = {"amount": float(instance.price_amount), "currency": instance.price_currency}
-        return {
-            "sku": instance.sku,
-            "name": instance.name,
-            "brand": instance.brand or None,
-            "categories": list(instance.categories),
-            "price": price,
-            "imageUrl": instance.image_url or None,
-            "url": instance.url or None,
-            "attributes": dict(instance.attributes),
-            "active": instance.active,
-            "created": serializers.DateTimeField().to_representation(instance.created_at),
-            "updated": serializers.DateTimeField().to_representation(instance.updated_at),
-        }
+        return product_representation(instance)
+
+
+def product_representation(instance: Product) -> dict[str, Any]:
+    """A product in its wire shape (plain data: what the API answers and what automations hand
+    to webhooks and email templates)."""
+    price = None
+    if instance.price_amount is not None:
+        price = {"amount": float(instance.price_amount), "currency": instance.price_currency}
+    return {
+        "sku": instance.sku,
+        "name": instance.name,
+        "brand": instance.brand or None,
+        "categories": list(instance.categories),
+        "price": price,
+        "imageUrl": instance.image_url or None,
+        "url": instance.url or None,
+        "attributes": dict(instance.attributes),
+        "active": instance.active,
+        "created": serializers.DateTimeField().to_representation(instance.created_at),
+        "updated": serializers.DateTimeField().to_representation(instance.updated_at),
+    }
 
 
 class ProductPageOutput(serializers.Serializer):

@@ -19,7 +19,12 @@ from interactions.selectors.interactions import (
     interaction_list,
     refused_interaction_get,
 )
-from interactions.selectors.products import product_get, product_list
+from interactions.selectors.products import (
+    product_attribute_names,
+    product_get,
+    product_list,
+    products_by_sku,
+)
 from interactions.selectors.schemas import interaction_schema_get, interaction_schema_list
 from interactions.selectors.segment_values import segment_products, segmentable_values
 from interactions.selectors.tenants import api_key_authenticate
@@ -38,8 +43,10 @@ __all__ = [
     "interaction_list",
     "interaction_schema_get",
     "interaction_schema_list",
+    "product_attribute_names",
     "product_get",
     "product_list",
+    "products_by_sku",
     "refused_interaction_get",
     "segment_products",
     "segmentable_values",

@@ -156,7 +156,7 @@ def contact_card_data(
     ).page(continuation)
     colors = {item.schema_pk: item.color for item in summary}
     products = products_by_sku(
-        tenant=tenant, skus=filter(None, (_product_sku(item) for item in page.items))
+        tenant_id=tenant.pk, skus=[sku for item in page.items if (sku := _product_sku(item))]
     )
     return ContactCard(
         contact=contact,

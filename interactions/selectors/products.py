@@ -6,7 +6,7 @@ as it is when the page is read (``docs/products.md``).
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,15 +52,40 @@ def product_get(*, tenant: Tenant, sku: str) -> Product:
     return product
 
 
-def products_by_sku(*, tenant: Tenant, skus: Iterable[str]) -> dict[str, Product]:
-    """The tenant's products among ``skus``, by SKU, in one query (none when no SKU can name a
-    product). A SKU the catalog lacks is simply absent."""
-    wanted = sorted({sku for sku in skus if isinstance(sku, str) and not sku_problems(sku)})
+def products_by_sku(*, tenant_id: int, skus: Collection[str]) -> dict[str, Product]:
+    """The tenant's products named by ``skus``, by SKU, in one query (none for no SKU); a SKU no
+    product has is left out."""
+    wanted = {sku for sku in skus if isinstance(sku, str) and not sku_problems(sku)}
     if not wanted:
         return {}
     return {
-        product.sku: product for product in Product.objects.filter(tenant=tenant, sku__in=wanted)
+        product.sku: product
+        for product in Product.objects.filter(tenant_id=tenant_id, sku__in=wanted).order_by()
     }
+
+
+def product_attribute_names(*, tenant_id: int, sample: int = 1000) -> dict[str, str]:
+    """The attribute names of the tenant's most recently updated products (up to ``sample`` of
+    them, so the cost is bounded whatever the catalog), each with the kind of value they hold:
+    ``number``, ``boolean`` or ``string`` (``string`` when the products disagree)."""
+    kinds: dict[str, str] = {}
+    rows = (
+        Product.objects.filter(tenant_id=tenant_id)
+        .exclude(attributes={})
+        .order_by("-updated_at", "-id")
+        .values_list("attributes", flat=True)[:sample]
+    )
+    for attributes in rows:
+        for name, value in attributes.items():
+            kind = (
+                "boolean"
+                if isinstance(value, bool)
+                else "number"
+                if isinstance(value, int | float)
+                else "string"
+            )
+            kinds[name] = kind if kinds.get(name, kind) == kind else "string"
+    return dict(sorted(kinds.items()))
 
 
 @dataclass(frozen=True)
@@ -130,7 +155,7 @@ def contact_products(
         .order_by("schema_id", "rank")
     )
     rows = [row for row in groups if isinstance(row["sku"], str)]
-    products = products_by_sku(tenant=tenant, skus=(row["sku"] for row in rows))
+    products = products_by_sku(tenant_id=tenant.pk, skus=[row["sku"] for row in rows])
     found: dict[int, ProductsOfKind] = {}
     for row in rows:
         kind = found.get(row["schema_id"])

@@ -61,6 +61,18 @@ def widest_right_edge(page: Any) -> float:
     )
 
 
+def shop(page: Any, width: int) -> APIClient:
+    """A tenant with the marketer mia and the purchase schema, the page at ``width``; its API."""
+    page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+    tenant = TenantFactory(slug="shop", name="Shop")
+    staff_user_create(tenant=tenant, username="mia", password=PASSWORD, role=MARKETER)
+    _, key = api_key_create(tenant=tenant, name="browser")
+    api = APIClient()
+    api.credentials(HTTP_APIKEY=key)
+    assert api.post("/api/v2/interactionschemas", PURCHASE, format="json").status_code == 200
+    return api
+
+
 @pytest.mark.usefixtures("background")
 @pytest.mark.parametrize("width", [1400, 390])
 def test_a_marketer_builds_an_automation_by_clicking_and_typing_and_it_fires(
@@ -73,13 +85,7 @@ def test_a_marketer_builds_an_automation_by_clicking_and_typing_and_it_fires(
 ) -> None:
     settings.AUTOMATIONS_ALLOW_PRIVATE_WEBHOOKS = False
     settings.AUTOMATIONS_WEBHOOK_ALLOWED_NETWORKS = ()
-    page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
-    tenant = TenantFactory(slug="shop", name="Shop")
-    staff_user_create(tenant=tenant, username="mia", password=PASSWORD, role=MARKETER)
-    _, key = api_key_create(tenant=tenant, name="browser")
-    api = APIClient()
-    api.credentials(HTTP_APIKEY=key)
-    assert api.post("/api/v2/interactionschemas", PURCHASE, format="json").status_code == 200
+    api = shop(page, width)
     contact = api.post(
         "/api/v2/contacts", {"firstName": "Ada", "lastName": "Lovelace"}, format="json"
     ).json()
@@ -190,3 +196,64 @@ def test_a_marketer_builds_an_automation_by_clicking_and_typing_and_it_fires(
     panel = page.locator("section.panel", has_text="Automations")
     expect(panel).to_contain_text("Big spenders")
     expect(panel).to_contain_text("Succeeded")
+
+
+REVIEW = {
+    "id": "review",
+    "displayName": "Wrote a review",
+    "jsonSchema": {
+        "type": "object",
+        "properties": {
+            "productSku": {"type": "string", "displayName": "Product"},
+            "rating": {"type": "integer", "displayName": "Rating"},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_a_marketer_picks_a_product_field_for_the_condition(
+    live_server: Any, page: Any, problems: BrowserProblems, width: int
+) -> None:
+    api = shop(page, width)
+    assert api.post("/api/v2/interactionschemas", REVIEW, format="json").status_code == 200
+    jacket = {
+        "sku": "JKT-1",
+        "name": "Storm jacket",
+        "brand": "Acme",
+        "attributes": {"organic": True, "size": 42},
+    }
+    assert api.post("/api/v2/products", jacket, format="json").status_code == 201
+
+    log_in(page, live_server, "mia", PASSWORD)
+    page.goto(f"{live_server.url}/automations/new")
+    page.get_by_label("Name").fill("Acme reviews")
+    page.get_by_label("Start when").select_option(label="New specific interaction")
+    # A schema without productSku offers no product field.
+    page.get_by_label("Kind of interaction").select_option(label="Made a purchase")
+    expect(page.get_by_label("Property").locator("option", has_text="Product")).to_have_count(0)
+    page.get_by_label("Kind of interaction").select_option(label="Wrote a review")
+    page.get_by_label("Property").select_option(label="Product price (amount)")
+    expect(page.get_by_label("Value")).to_have_attribute("type", "number")
+    page.get_by_label("Property").select_option(label="Product attribute: organic")
+    expect(page.get_by_label("Value")).to_have_role("combobox")  # yes/no
+    page.get_by_label("Property").select_option(label="Product brand")
+    expect(page.get_by_label("Operator").locator("option[value=gt]")).to_be_hidden()
+    page.get_by_label("Operator").select_option(label="equals")
+    page.get_by_label("Value").fill("Acme")
+    first = page.get_by_role("group", name="Action 1")
+    first.get_by_label("Action", exact=True).select_option(label="Add a tag")
+    first.get_by_label("Tag").fill("acme-fan")
+    assert widest_right_edge(page) <= width
+    screenshot(page, f"automations-editor-product-{width}")
+
+    page.get_by_role("button", name="Create automation").click()
+    expect(page.get_by_text("Automation “Acme reviews” created.")).to_be_visible()
+    automation = Automation.objects.get()
+    assert (automation.property_name, automation.operator, automation.condition_value) == (
+        "product.brand",
+        "equals",
+        "Acme",
+    )
+    page.goto(f"{live_server.url}/automations/{automation.public_id}")
+    expect(page.get_by_label("Property")).to_have_value("product.brand")
