@@ -52,6 +52,49 @@ CATALOG: tuple[tuple[str, str, str, int], ...] = (
     ("BAG-5005", "Laptop sleeve", "Bags", 399),
 )
 _POPULARITY = [1 / (rank + 1) ** 0.9 for rank in range(len(CATALOG))]
+# The demo catalog's facts beyond the interactions' (sku, name, category, price): a brand and a
+# broader category per category, and an icon per category (``static/interactions/products/``).
+BRANDS = {
+    "Jackets": "Nordvik",
+    "Knitwear": "Ullgård",
+    "Trousers": "Fjällspår",
+    "Shoes": "Stegfast",
+    "Bags": "Bärbar",
+    "Accessories": "Nordvik",
+}
+DEPARTMENTS = {
+    "Jackets": "Outerwear",
+    "Knitwear": "Clothing",
+    "Trousers": "Clothing",
+    "Shoes": "Footwear",
+    "Bags": "Accessories",
+    "Accessories": "Accessories",
+}
+# SKUs the interactions name that the demo catalog leaves out (so a card shows unknown SKUs too),
+# and those it has as inactive (out of the range).
+NOT_IN_CATALOG = ("TRS-3002", "BAG-5005", "ACC-6005")
+INACTIVE = ("SHO-4003", "KNT-2005")
+
+
+def demo_catalog(static_url: str) -> list[dict[str, Any]]:
+    """The demo tenant's products as ``POST products`` takes them: every SKU the interactions
+    name but ``NOT_IN_CATALOG``, with an icon under ``static_url`` (an absolute URL ending in /)."""
+    return [
+        {
+            "sku": sku,
+            "name": name,
+            "brand": BRANDS[category],
+            "categories": [DEPARTMENTS[category], category],
+            "price": {"amount": float(price), "currency": "SEK"},
+            "imageUrl": f"{static_url}interactions/products/{category.lower()}.svg",
+            "url": f"https://shop.example.com/products/{sku.lower()}",
+            "attributes": {"season": "winter" if category in ("Jackets", "Knitwear") else "all"},
+            "active": sku not in INACTIVE,
+        }
+        for sku, name, category, price in CATALOG
+        if sku not in NOT_IN_CATALOG
+    ]
+
 
 FIRST_NAMES = (
     "Astrid", "Bo", "Cecilia", "David", "Ebba", "Filip", "Greta", "Hugo", "Ingrid", "Johan",

@@ -2,9 +2,9 @@
 the acting tenant's time zone and locale.
 
 ``TenantTimezoneMiddleware`` makes the tenant's display current for a request; templates reach
-these functions through the ``when``, ``number`` and ``position`` filters, the admin through its
-date columns. Outside a request (or for a visitor with no tenant) the display is UTC in British
-English, the tenants' default.
+these functions through the ``when``, ``number``, ``money`` and ``position`` filters, the admin
+through its date columns. Outside a request (or for a visitor with no tenant) the display is UTC
+in British English, the tenants' default.
 """
 
 import zoneinfo
@@ -19,7 +19,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
 from interactions.formats import in_zone
 
@@ -117,6 +117,20 @@ def number_text(value: int | float | Decimal | None) -> str:
         return format_decimal(value, locale=current_display().locale, decimal_quantization=False)
     except (ValueError, ArithmeticError):  # infinities
         return str(value)
+
+
+def money_text(amount: int | float | Decimal | None, currency: str) -> str:
+    """An amount of ``currency`` (an ISO 4217 code) in the current locale, with the currency's
+    symbol and digits: "SEK1,899.00" (en-GB), "1 899,00 kr" (sv-SE); the amount grouped with the
+    code after it when Babel can't write it; "—" for None."""
+    if amount is None:
+        return EMPTY
+    if not currency:
+        return number_text(amount)
+    try:
+        return format_currency(amount, currency, locale=current_display().locale)
+    except (ValueError, ArithmeticError, KeyError):
+        return f"{number_text(amount)} {currency}"
 
 
 def position_text(page: Any) -> str:

@@ -3,9 +3,9 @@
 Everything else in ``interactions`` is internal and may change shape without notice; the layer
 contracts in ``pyproject.toml`` (import-linter) hold other apps to this module.
 
-Templates of every app show moments, numbers and list positions through the core's template
-library (``{% load interactions_tags %}``): ``{{ value|when }}`` (``|when:"date"`` for the day
-alone), ``{{ count|number }}``, ``{{ page|position }}`` and
+Templates of every app show moments, numbers, prices and list positions through the core's
+template library (``{% load interactions_tags %}``): ``{{ value|when }}`` (``|when:"date"`` for
+the day alone), ``{{ count|number }}``, ``{{ amount|money:currency }}``, ``{{ page|position }}`` and
 ``{% pager page previous_url next_url %}``; Python code (CSV, messages) uses the same functions,
 re-exported here.
 """
@@ -14,7 +14,7 @@ from interactions.admin.base import TenantScopedAdmin, TenantScopedInline
 from interactions.api.base import TenantApiView
 from interactions.api.docs import BODY_ERRORS, errors
 from interactions.api.product_serializers import product_representation
-from interactions.display import moment_text, number_text, position_text
+from interactions.display import moment_text, money_text, number_text, position_text
 from interactions.extensions import (
     ContactCardPanel,
     Extension,
@@ -81,6 +81,7 @@ __all__ = [
     "extension_register",
     "is_number",
     "moment_text",
+    "money_text",
     "number_text",
     "parse_date",
     "parse_instant",

@@ -26,7 +26,7 @@ from django.utils import timezone
 from automations.models import Automation
 from engage_site.addresses import bind_url
 from interactions.demo_history import DemoHistory
-from interactions.models import Contact, Interaction, InteractionSchema, Tenant
+from interactions.models import Contact, Interaction, InteractionSchema, Product, Tenant
 from interactions.services.sample_data import SAMPLE_SCHEMAS
 from segments.models import Segment
 from tests.automations.processes import free_port
@@ -302,6 +302,37 @@ def test_the_small_demo_is_a_believable_tenant() -> None:
     joined = list(Contact.objects.filter(tenant=demo).values_list("created_on", flat=True))
     assert max(joined) - min(joined) > timedelta(days=30)
     assert not Interaction.objects.filter(tenant=demo, created_date__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_catalog_naming_most_of_its_skus_with_icons_served_offline(
+    client: Client,
+) -> None:
+    output = bootstrap("--size", "small", "--base-url", "http://demo.test:8713")
+
+    demo = Tenant.objects.get(slug="demo")
+    products = {product.sku: product for product in Product.objects.filter(tenant=demo)}
+    assert f"{len(products)} products" in output
+    named = Counter(
+        sku
+        for sku in Interaction.objects.filter(tenant=demo).values_list(
+            "payload__productSku", flat=True
+        )
+        if sku
+    )
+    known = sum(count for sku, count in named.items() if sku in products)
+    # Most interactions name a product of the catalog; a few name SKUs it lacks.
+    assert known > 0.8 * named.total()
+    assert set(named) - set(products)
+    assert any(not product.active for product in products.values())
+    for product in products.values():
+        assert product.brand and product.price_currency == "SEK" and product.categories
+        # The icons are the app's own static files, at the address the demo is served at.
+        prefix = "http://demo.test:8713/static/"
+        assert product.image_url.startswith(prefix), product.image_url
+        served = client.get("/static/" + product.image_url.removeprefix(prefix))
+        assert served.status_code == 200
+        assert b"<svg" in b"".join(served.streaming_content)  # type: ignore[attr-defined]
 
 
 def test_a_demo_contact_is_the_same_person_with_the_same_year_on_every_run() -> None:

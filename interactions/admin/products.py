@@ -1,6 +1,7 @@
-"""The product catalog in the admin: a searchable, filterable read-only list (products are written
-through the API and ``import_products``, which check them), deleting products through the same
-service as the API, and an action that deletes the tenant's whole catalog after showing a count."""
+"""The product catalog in the admin: a read-only list searchable by SKU, name, brand and category,
+filterable by brand, active and currency (products are written through the API and
+``import_products``, which check them), deleting products through the same service as the API, and
+an action that deletes the tenant's whole catalog after showing a count."""
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from interactions.admin.base import TenantScopedAdmin, acting_tenant
+from interactions.display import money_text, number_text
 from interactions.models import Product
 from interactions.services.products import product_catalog_delete, product_delete
 
@@ -54,7 +56,8 @@ class CurrencyFilter(_TenantValuesFilter):
 @admin.register(Product)
 class ProductAdmin(TenantScopedAdmin):
     list_display = ("sku", "name", "brand", "category_path", "price", "active", "updated_at")
-    search_fields = ("sku", "name", "brand")
+    # category_keys holds the category path, so a search finds a category at any level.
+    search_fields = ("sku", "name", "brand", "category_keys")
     list_filter = (BrandFilter, "active", CurrencyFilter)
     fields = (
         "sku",
@@ -80,7 +83,7 @@ class ProductAdmin(TenantScopedAdmin):
     def price(self, product: Product) -> str:
         if product.price_amount is None:
             return ""
-        return f"{product.price_amount.normalize():f} {product.price_currency}"
+        return money_text(product.price_amount, product.price_currency)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # through the API or import_products, which check every field
@@ -108,8 +111,8 @@ class ProductAdmin(TenantScopedAdmin):
             deleted = product_catalog_delete(tenant=tenant)
             self.message_user(
                 request,
-                f"Deleted the catalog: {deleted} product{'s' if deleted != 1 else ''}. "
-                "Interactions keep their SKUs.",
+                f"Deleted the catalog: {number_text(deleted)} "
+                f"product{'s' if deleted != 1 else ''}. Interactions keep their SKUs.",
                 messages.SUCCESS,
             )
             return None

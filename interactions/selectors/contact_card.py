@@ -1,4 +1,4 @@
-"""The contact card: everything it shows, read in the same four queries whatever the contact's
+"""The contact card: everything it shows, read in the same five queries whatever the contact's
 history:
 
 1. the contact (from the tenant's contacts);
@@ -8,7 +8,10 @@ history:
    in a year or per schema and month, whatever the history (the arithmetic is
    ``interactions.charts``);
 4. one page of interactions: a keyset on (-created_date, -id) served by the ``interaction_card``
-   (or, filtered by schema, ``interaction_listing``) index, page_size + 1 rows with their schema.
+   (or, filtered by schema, ``interaction_listing``) index, page_size + 1 rows with their schema;
+5. the products the page's rows name (their ``productSku``), from the catalog as it is now, in one
+   query (none when no row names a product): interactions keep only the SKU, so a product made,
+   changed or deleted after them shows as it is at the next read (``docs/products.md``).
 
 Interactions of a deleted schema (waiting to be purged) are left out everywhere, as in the API.
 """
@@ -36,9 +39,10 @@ from interactions.charts import (
     period_start,
     schema_summaries,
 )
-from interactions.models import Contact, ContactActivity, Interaction, Tenant
+from interactions.models import Contact, ContactActivity, Interaction, Product, Tenant
 from interactions.schema_validation import RESERVED_PRODUCT_SKU, display_hints
 from interactions.selectors.contacts import contact_get
+from interactions.selectors.products import products_by_sku
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class PropertyValue:
     type: str
     format: str | None
     is_product: bool
+    # For ``productSku``: the catalog's product of that SKU, None when the catalog lacks it.
+    product: Product | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def contact_card_data(
     continuation: str | None = None,
     page_size: int = 25,
 ) -> ContactCard:
-    """Everything the contact card shows, in four queries.
+    """Everything the contact card shows, in five queries.
 
     ``since`` and ``until`` are days in the tenant's time zone, both included; with
     ``schema_id`` (a schema's public id) they filter the chart and the rows, not the summary.
@@ -149,12 +155,15 @@ def contact_card_data(
         size=page_size,
     ).page(continuation)
     colors = {item.schema_pk: item.color for item in summary}
+    products = products_by_sku(
+        tenant_id=tenant.pk, skus=[sku for item in page.items if (sku := _product_sku(item))]
+    )
     return ContactCard(
         contact=contact,
         timezone=tz,
         summary=summary,
         chart=chart,
-        rows=[_card_row(interaction, colors) for interaction in page.items],
+        rows=[_card_row(interaction, colors, products) for interaction in page.items],
         next_continuation=page.next_token,
         schema_id=schema_id,
         since=since,
@@ -269,10 +278,21 @@ def _month_after(day: date) -> date:
         return date.max
 
 
-def _card_row(interaction: Interaction, colors: dict[int, int]) -> CardRow:
+def _product_sku(interaction: Interaction) -> str | None:
+    """The SKU of the product an interaction is about: its ``productSku``, if its schema declares
+    one (kept payloads hold declared properties only)."""
+    payload = interaction.payload if isinstance(interaction.payload, dict) else {}
+    sku = payload.get(RESERVED_PRODUCT_SKU)
+    return sku if isinstance(sku, str) else None
+
+
+def _card_row(
+    interaction: Interaction, colors: dict[int, int], products: dict[str, Product]
+) -> CardRow:
     """A row's properties split into those the schema shows on the card and the rest.
 
-    ``productSku`` names the product the interaction is about; it is always shown, as a marker.
+    ``productSku`` names the product the interaction is about; it is always shown, with the
+    catalog's product of that SKU when there is one (else as a marker saying so).
     """
     payload = interaction.payload if isinstance(interaction.payload, dict) else {}
     shown: list[PropertyValue] = []
@@ -290,6 +310,9 @@ def _card_row(interaction: Interaction, colors: dict[int, int]) -> CardRow:
             type=hint.type,
             format=hint.format,
             is_product=is_product,
+            product=products.get(payload[hint.name])
+            if is_product and isinstance(payload[hint.name], str)
+            else None,
         )
         (shown if hint.show_in_contact_card or is_product else hidden).append(value)
     # Kept payloads hold only declared properties; anything else is shown as-is, never lost.

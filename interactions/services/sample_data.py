@@ -17,11 +17,20 @@ from interactions.demo_history import (
     STORES,
     DemoContact,
     DemoHistory,
+    demo_catalog,
     demo_external_id,
 )
-from interactions.models import Contact, Interaction, InteractionEvent, InteractionSchema, Tenant
+from interactions.models import (
+    Contact,
+    Interaction,
+    InteractionEvent,
+    InteractionSchema,
+    Product,
+    Tenant,
+)
 from interactions.services.contacts import contact_create
 from interactions.services.ingest import interactions_receive_many
+from interactions.services.products import products_upsert_many
 from interactions.services.schemas import interaction_schema_create
 from interactions.services.tags import contact_tag_add
 
@@ -208,6 +217,7 @@ class SampleData:
     interactions_added: int
     contacts: int
     interactions: int
+    products: int
     showcase: Contact | None
 
 
@@ -268,14 +278,29 @@ def _contacts_store(*, tenant: Tenant, people: Sequence[DemoContact], schemas: s
     return len(results)
 
 
+def _catalog_ensure(tenant: Tenant, static_url: str) -> None:
+    """Put the demo catalog in place (its products replaced whole on every run, so their icons
+    follow the address the demo is served at)."""
+    results = products_upsert_many(tenant=tenant, documents=demo_catalog(static_url))
+    refused = [result.problems for result in results if result.problems]
+    if refused:
+        raise AssertionError(f"sample products refused: {refused[0]}")
+
+
 def sample_data_create(
-    *, tenant: Tenant, contacts: int, progress: Progress | None = None
+    *,
+    tenant: Tenant,
+    contacts: int,
+    static_url: str = "http://127.0.0.1:8000/static/",
+    progress: Progress | None = None,
 ) -> SampleData:
-    """Make the sample schemas and the first ``contacts`` sample contacts, each with a year of
-    interactions, adding only what the tenant lacks: a rerun adds nothing, a rerun with a larger
-    number adds the contacts beyond the earlier ones. ``progress(done, total, interactions)`` is
-    called after each transaction."""
+    """Make the sample schemas, the demo catalog (icons under ``static_url``, the absolute URL of
+    the static files) and the first ``contacts`` sample contacts, each with a year of
+    interactions, adding only the contacts the tenant lacks: a rerun adds none, a rerun with a
+    larger number adds the contacts beyond the earlier ones. ``progress(done, total,
+    interactions)`` is called after each transaction."""
     schemas = _schemas_ensure(tenant)
+    _catalog_ensure(tenant, static_url)
     history = DemoHistory(timezone.localtime(timezone.now(), ZoneInfo(tenant.timezone)))
     existing = set(
         Contact.objects.filter(tenant=tenant, external_id__startswith=DEMO_ID_PREFIX).values_list(
@@ -305,6 +330,7 @@ def sample_data_create(
         interactions_added=added,
         contacts=tenant_contacts.count(),
         interactions=Interaction.objects.filter(tenant=tenant).count(),
+        products=Product.objects.filter(tenant=tenant).count(),
         showcase=(
             tenant_contacts.filter(external_id=demo_external_id(0)).first()
             or tenant_contacts.order_by("created_on").first()

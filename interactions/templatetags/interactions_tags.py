@@ -1,17 +1,25 @@
-"""Formatting for staff pages: moments, numbers and list positions in the acting tenant's time
-zone and locale (``interactions.display``), and payload values by their schema type and format.
+"""Formatting for staff pages: moments, numbers, prices and list positions in the acting tenant's
+time zone and locale (``interactions.display``), and payload values by their schema type and format.
 
 Every filter returns plain text, which the template then escapes: values come from tenants and are
 never marked safe here.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
 
-from interactions.display import EMPTY, day_text, moment_text, number_text, position_text
+from interactions.display import (
+    EMPTY,
+    day_text,
+    moment_text,
+    money_text,
+    number_text,
+    position_text,
+)
 from interactions.formats import parse_rfc3339
 from interactions.selectors.contact_card import PropertyValue
 
@@ -58,6 +66,13 @@ def when(value: datetime | date | None, part: str = "") -> str:
 def number(value: int | float | None) -> str:
     """``{{ segment.member_count|number }}``: grouped in the tenant's locale ("12,345")."""
     return number_text(value)
+
+
+@register.filter
+def money(amount: int | float | Decimal | None, currency: str = "") -> str:
+    """``{{ product.price_amount|money:product.price_currency }}``: a price in the tenant's locale,
+    with its currency's symbol ("1 899,00 kr" in sv-SE); "—" for None."""
+    return money_text(amount, currency)
 
 
 @register.filter

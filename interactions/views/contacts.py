@@ -23,6 +23,7 @@ from interactions.schema_validation import is_schema_id
 from interactions.selectors import contact_activity, contact_card_data, contact_search
 from interactions.selectors.contact_card import ContactCard
 from interactions.selectors.contacts import ContactActivity
+from interactions.selectors.products import contact_products
 from interactions.views.access import tenant_page
 
 LIST_PAGE_SIZE = 25
@@ -95,8 +96,9 @@ class CardFilters(forms.Form):
 @tenant_page("interactions.view_contact")
 @replica_reads
 def contact_card_page(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUID) -> HttpResponse:
-    """One contact: its attributes and other apps' panels (Overview), and its interactions with
-    a per-schema summary, a chart and filtered keyset pages (Interactions).
+    """One contact: its attributes, the products its interactions name and other apps' panels
+    (Overview), and its interactions with a per-schema summary, a chart and filtered keyset pages
+    (Interactions).
 
     Costs the same number of queries whatever the contact's history. Another tenant's contact is
     a 404; a continuation that is not this listing's, or bad filters, a 400 page.
@@ -160,6 +162,11 @@ def contact_card_page(request: HttpRequest, tenant: Tenant, contact_id: uuid.UUI
             (item.display_name for item in card.summary if item.schema_id == card.schema_id), ""
         ),
         "attributes": _attributes(card.contact),
+        "products": (
+            contact_products(tenant=tenant, contact_id=card.contact.pk, kinds=card.summary)
+            if tab == OVERVIEW
+            else []
+        ),
         "panels": _panels(request, tenant, card.contact) if tab == OVERVIEW else [],
     }
     return render(request, "interactions/contact_card.html", context, status=200 if valid else 400)

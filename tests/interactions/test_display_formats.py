@@ -2,11 +2,13 @@
 numbers grouped in that locale, properties by their display names, lists paged with positions."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from interactions.display import display_for, display_override, money_text
 from interactions.models import InteractionSchema, Tenant
 from interactions.services.roles import ADMIN
 from interactions.services.staff import staff_user_create
@@ -182,3 +184,21 @@ def test_the_chart_has_a_table_alternative_of_its_periods_with_interactions(
         ["3 Jun 2024", "1", "1"],
         ["5 Jun 2024", "1", "1"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "currency", "written"),
+    [
+        ("en-GB", Decimal("1899.5"), "SEK", "SEK1,899.50"),
+        ("sv-SE", Decimal("1899.5"), "SEK", "1 899,50 kr"),
+        ("de-DE", Decimal("12.3456"), "EUR", "12,35 €"),
+        ("en-US", Decimal("1234"), "JPY", "¥1,234"),
+        ("en-GB", Decimal("5"), "", "5"),
+        ("en-GB", None, "SEK", "—"),
+    ],
+)
+def test_prices_are_written_in_the_tenants_locale_with_their_currency(
+    locale: str, amount: Decimal | None, currency: str, written: str
+) -> None:
+    with display_override(display_for(timezone="UTC", locale=locale)):
+        assert money_text(amount, currency).replace("\xa0", " ") == written

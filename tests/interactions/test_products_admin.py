@@ -34,6 +34,7 @@ def acme(db: None) -> Any:
                 "sku": "JKT-1",
                 "name": "Storm jacket",
                 "brand": "Northwind",
+                "categories": ["Outerwear", "Jackets"],
                 "price": {"amount": 1299, "currency": "SEK"},
             },
             {
@@ -78,15 +79,22 @@ def test_the_list_shows_the_tenants_products_only(acme: Any, globex: Any) -> Non
 
     assert listed(admin) == ["CAP-3", "JKT-1", "SCK-2"]
     page = admin.get(LIST).content.decode()
-    assert "1299 SEK" in page
+    assert "SEK1,299.00" in page  # in the tenant's locale (en-GB)
     assert "GLX-1" not in page
 
 
 @pytest.mark.parametrize(
     ("search", "expected"),
-    [("jkt", ["JKT-1"]), ("socks", ["SCK-2"]), ("northwind", ["CAP-3", "JKT-1"]), ("globex", [])],
+    [
+        ("jkt", ["JKT-1"]),
+        ("socks", ["SCK-2"]),
+        ("northwind", ["CAP-3", "JKT-1"]),
+        ("outerwear", ["JKT-1"]),
+        ("jackets", ["JKT-1"]),
+        ("globex", []),
+    ],
 )
-def test_products_are_searched_by_sku_name_and_brand(
+def test_products_are_searched_by_sku_name_brand_and_category(
     acme: Any, globex: Any, search: str, expected: list[str]
 ) -> None:
     assert listed(client_for(acme, "ada"), q=search) == expected
@@ -161,3 +169,22 @@ def test_deleting_one_product_goes_through_the_service(acme: Any) -> None:
         "JKT-1",
         "SCK-2",
     ]
+
+
+def test_the_catalog_delete_counts_in_the_tenants_locale(acme: Any) -> None:
+    products_upsert_many(
+        tenant=acme,
+        documents=[{"sku": f"BULK-{number}", "name": "Item"} for number in range(998)],
+    )
+    admin = client_for(acme, "ada")
+    one = Product.objects.filter(tenant=acme).first()
+    assert one is not None
+
+    asked = admin.post(LIST, {"action": "delete_catalog", "_selected_action": [str(one.pk)]})
+
+    page = asked.content.decode()
+    assert "all 1,001 products" in page
+    confirmed = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    done = admin.post(LIST, confirmed, follow=True)
+    assert "Deleted the catalog: 1,001 products." in done.content.decode()
+    assert not Product.objects.filter(tenant=acme).exists()

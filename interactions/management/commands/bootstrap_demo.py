@@ -1,6 +1,7 @@
 import secrets
 from pathlib import Path
 from typing import Any, TextIO, cast
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,10 +39,11 @@ def _size(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Create (or complete) the demo tenant: sample schemas, contacts with a year of "
-        "interactions, segments and an automation, a new demo API key and staff logins; print them "
-        "with ready-to-paste curl examples. Safe to run again: it adds only what is missing, "
-        "rotates the demo key and keeps the password unless --reset-password is given."
+        "Create (or complete) the demo tenant: sample schemas, a product catalog, contacts with a "
+        "year of interactions, segments and an automation, a new demo API key and staff logins; "
+        "print them with ready-to-paste curl examples. Safe to run again: it adds only what is "
+        "missing, puts the catalog back as it was, rotates the demo key and keeps the password "
+        "unless --reset-password is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -89,7 +91,12 @@ class Command(BaseCommand):
                 force=done == total,
             )
 
-        data = sample_data_create(tenant=tenant, contacts=contacts, progress=progress)
+        data = sample_data_create(
+            tenant=tenant,
+            contacts=contacts,
+            static_url=urljoin(f"{base}/", str(settings.STATIC_URL)),
+            progress=progress,
+        )
         if data.contacts_added:
             meter.end()
         extras = [str(builder(tenant=tenant)) for builder in demo_builders()]
@@ -144,6 +151,7 @@ class Command(BaseCommand):
             [
                 f"{data.contacts:,} contacts",
                 f"{data.interactions:,} interactions of {len(SAMPLE_SCHEMAS)} kinds",
+                f"{data.products:,} products",
                 *extras,
             ]
         )
