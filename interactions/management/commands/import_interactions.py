@@ -27,6 +27,7 @@ from interactions.import_files import (
     mapping_parse,
     ndjson_records,
 )
+from interactions.management.import_options import import_arguments_add, import_options_read
 from interactions.models import ImportProgress, Tenant
 from interactions.selectors import interaction_schema_list
 from interactions.services.imports import (
@@ -37,8 +38,6 @@ from interactions.services.imports import (
 )
 from interactions.services.ingest import ItemResult
 
-FORMATS = ("ndjson", "csv")
-
 
 class Command(BaseCommand):
     help = (
@@ -47,11 +46,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="The NDJSON (one interaction a line) or CSV file.")
-        parser.add_argument("--tenant", required=True, help="The tenant's slug.")
-        parser.add_argument(
-            "--format", choices=FORMATS, help="Default: from the extension (.csv, else ndjson)."
-        )
+        import_arguments_add(parser, file_help="The NDJSON (one interaction a line) or CSV file.")
         parser.add_argument(
             "--map",
             action="append",
@@ -63,10 +58,6 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
-            "--errors", help="Where refused lines are written (default: FILE.errors.ndjson)."
-        )
-        parser.add_argument("--batch-size", type=int, default=1000, help="Lines a transaction.")
-        parser.add_argument(
             "--fire-automations",
             action="store_true",
             help="Let the interactions start automations (off by default: history is old news).",
@@ -76,25 +67,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Import the file again from its first line, even if it was imported before.",
         )
-        parser.add_argument("--no-progress", action="store_true", help="No progress on stderr.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No file at {path}.")
-        tenant = Tenant.objects.filter(slug=options["tenant"]).first()
-        if tenant is None:
-            raise CommandError(f"No tenant has the slug {options['tenant']!r}.")
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        file_format = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "ndjson")
+        shared = import_options_read(options)
+        path, tenant, file_format = shared.path, shared.tenant, shared.file_format
         try:
             mapping = mapping_parse(options["map"])
         except ValueError as error:
             raise CommandError(str(error)) from None
         if mapping and file_format != "csv":
             raise CommandError("--map is for CSV files.")
-        errors_path = Path(options["errors"] or f"{path}.errors.ndjson")
+        errors_path = shared.errors_path
 
         progress = import_progress_start(
             tenant=tenant,
@@ -125,12 +108,12 @@ class Command(BaseCommand):
                     progress=progress,
                     errors=errors,
                     stop=stop,
-                    batch_size=options["batch_size"],
+                    batch_size=shared.batch_size,
                     fire_automations=options["fire_automations"],
                     meter=Progress(
                         cast(TextIO, self.stderr._out),
                         path.stat().st_size,
-                        not options["no_progress"],
+                        shared.show_progress,
                     ),
                 )
         except MappingError as error:

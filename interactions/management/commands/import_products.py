@@ -8,17 +8,15 @@ products again, so an interrupted import is finished by running it again.
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from engage_site.progress import Progress
+from interactions.management.import_options import import_arguments_add, import_options_read
 from interactions.models import Tenant
 from interactions.product_files import Record, csv_products, ndjson_records
 from interactions.services.products import ProductResult, products_upsert_many
-
-FORMATS = ("ndjson", "csv")
 
 
 class Command(BaseCommand):
@@ -28,42 +26,27 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="The NDJSON or CSV file.")
-        parser.add_argument("--tenant", required=True, help="The tenant's slug.")
-        parser.add_argument(
-            "--format", choices=FORMATS, help="Default: from the extension (.csv, else ndjson)."
-        )
-        parser.add_argument(
-            "--errors", help="Where refused lines are written (default: FILE.errors.ndjson)."
-        )
-        parser.add_argument("--batch-size", type=int, default=1000, help="Lines a transaction.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress on stderr.")
+        import_arguments_add(parser, file_help="The NDJSON or CSV file.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No file at {path}.")
-        tenant = Tenant.objects.filter(slug=options["tenant"]).first()
-        if tenant is None:
-            raise CommandError(f"No tenant has the slug {options['tenant']!r}.")
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        file_format = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "ndjson")
-        errors_path = Path(options["errors"] or f"{path}.errors.ndjson")
+        shared = import_options_read(options)
+        path, errors_path = shared.path, shared.errors_path
         meter = Progress(
             cast(TextIO, self.stderr._out),
             path.stat().st_size,
-            not options["no_progress"],
+            shared.show_progress,
             unit="products",
         )
         with open(path, "rb") as stream, open(errors_path, "w", encoding="utf-8") as errors:
-            records = csv_products(stream) if file_format == "csv" else ndjson_records(stream)
+            records = (
+                csv_products(stream) if shared.file_format == "csv" else ndjson_records(stream)
+            )
             upserted, refused = _import(
-                tenant=tenant,
+                tenant=shared.tenant,
                 records=records,
                 stream=stream,
                 errors=errors,
-                batch_size=options["batch_size"],
+                batch_size=shared.batch_size,
                 meter=meter,
             )
         self.stdout.write(
