@@ -60,6 +60,21 @@ def document(contact: Any, payload: dict[str, Any] | None = None) -> dict[str, A
     }
 
 
+def import_file(persona: Persona, line: dict[str, Any], tmp_path: Path) -> None:
+    """``manage.py import_interactions`` of a file of one line, for the persona's tenant."""
+    path = tmp_path / "history.ndjson"
+    path.write_text(json.dumps(line) + "\n")
+    call_command(
+        "import_interactions",
+        str(path),
+        "--tenant",
+        persona.tenant.slug,
+        "--no-progress",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+
+
 def typed_values(interaction_id: Any) -> list[tuple[Any, ...]]:
     rows = SegmentableValue.objects.filter(interaction_id=interaction_id).order_by("property")
     return [
@@ -127,17 +142,7 @@ def test_a_batch_stores_the_segmentable_properties_of_each_accepted_item(
 def test_an_import_stores_the_segmentable_properties(
     alice: Persona, purchase: InteractionSchema, contact: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "history.ndjson"
-    path.write_text(json.dumps(document(contact)) + "\n")
-    call_command(
-        "import_interactions",
-        str(path),
-        "--tenant",
-        alice.tenant.slug,
-        "--no-progress",
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    import_file(alice, document(contact), tmp_path)
     [interaction] = Interaction.objects.filter(tenant=alice.tenant)
     assert typed_values(interaction.pk) == TYPED
     assert_values_copied_from(interaction)
@@ -279,17 +284,7 @@ def test_the_product_sku_has_its_row_on_every_write_path(
         "interactions/batch",
         {"interactions": [review(contact, "JKT-2"), review(contact, None)]},
     ).json()["results"]
-    path = tmp_path / "history.ndjson"
-    path.write_text(json.dumps(review(contact, "JKT-3")) + "\n")
-    call_command(
-        "import_interactions",
-        str(path),
-        "--tenant",
-        alice.tenant.slug,
-        "--no-progress",
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    import_file(alice, review(contact, "JKT-3"), tmp_path)
     imported = Interaction.objects.get(payload__productSku="JKT-3").pk
     expected = {single: "JKT-1", batch[0]["id"]: "JKT-2", str(imported): "JKT-3"}
 
