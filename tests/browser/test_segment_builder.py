@@ -99,14 +99,19 @@ def wait_for_count(page: Any, expected: str) -> None:
     )
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_a_marketer_builds_a_segment_by_clicking_and_typing_and_gets_the_api_s_count(
-    live_server: Any, page: Any, problems: BrowserProblems, shop: Any, size: str
-) -> None:
+def marketer_logged_in(page: Any, live_server: Any, shop: Any, size: str) -> None:
+    """Mia, a marketer of the shop, logged in on a screen of ``size``."""
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     staff_user_create(tenant=shop, username="mia", password=PASSWORD, role=MARKETER)
     log_in(page, live_server, "mia", PASSWORD)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_marketer_builds_a_segment_by_clicking_and_typing_and_gets_the_api_s_count(
+    live_server: Any, page: Any, problems: BrowserProblems, shop: Any, size: str
+) -> None:
+    marketer_logged_in(page, live_server, shop, size)
     page.goto(f"{live_server.url}/segments/")
     page.get_by_role("link", name="New segment").click()
     page.wait_for_load_state()
@@ -197,10 +202,7 @@ def test_a_marketer_builds_a_segment_by_clicking_and_typing_and_gets_the_api_s_c
 def test_a_marketer_builds_a_segment_on_product_facts_with_the_catalog_s_suggestions(
     live_server: Any, page: Any, problems: BrowserProblems, shop: Any, size: str
 ) -> None:
-    width, height = SIZES[size]
-    page.set_viewport_size({"width": width, "height": height})
-    staff_user_create(tenant=shop, username="mia", password=PASSWORD, role=MARKETER)
-    log_in(page, live_server, "mia", PASSWORD)
+    marketer_logged_in(page, live_server, shop, size)
     page.goto(f"{live_server.url}/segments/new/")
     page.get_by_role("button", name="+ Condition").click()
     first = page.get_by_role("group", name="Condition 1")
