@@ -24,7 +24,7 @@ from automations.triggers import (
     product_field_type,
 )
 from engage_site.api.exceptions import InvalidRequest
-from interactions.models import Contact, InteractionSchema, Product
+from interactions.models import Contact, InteractionEvent, InteractionSchema, Product
 from interactions.services.events import interaction_events_dispatch
 from interactions.services.products import product_create, product_put
 from tests.automations.conftest import Receiver, purchase_schema
@@ -165,7 +165,12 @@ def test_an_automation_fires_on_a_product_condition_and_its_webhook_carries_the_
     wait_until(lambda: AutomationRun.objects.filter(status="pending").count() == 0, timeout=10)
     assert set(AutomationRun.objects.values_list("contact_id", flat=True)) == {ann.pk}
 
-    # A product that arrives later counts for the interactions received after it.
+    # A product that arrives later counts for the interactions received after it (once every
+    # earlier interaction has been judged, so that none of them is judged against it).
+    wait_until(
+        lambda: not InteractionEvent.objects.filter(dispatched_at__isnull=True).exists(),
+        timeout=20,
+    )
     assert alice.post("products", {**JACKET, "sku": "NOPE-9"}).status_code == 201
     later = review(alice, cy, "NOPE-9")
     wait_until(lambda: len(receiver.successes()) == 2, timeout=20)
